@@ -1,0 +1,67 @@
+package io.layerproxy;
+
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Turns a failing layer into a missing one: logs the first failure loudly, counts the rest. */
+final class GuardedLayer {
+    private static final Logger LOG = LoggerFactory.getLogger(GuardedLayer.class);
+
+    private final Layer layer;
+    private final AtomicLong failures = new AtomicLong();
+
+    GuardedLayer(Layer layer) {
+        this.layer = layer;
+    }
+
+    String name() {
+        return layer.name();
+    }
+
+    long failures() {
+        return failures.get();
+    }
+
+    byte[] get(String key) {
+        try {
+            return layer.get(key);
+        } catch (RuntimeException e) {
+            failed("read", e);
+            return null;
+        }
+    }
+
+    void put(String key, byte[] value) {
+        try {
+            layer.put(key, value);
+        } catch (RuntimeException e) {
+            failed("write", e);
+        }
+    }
+
+    void remove(String key) {
+        try {
+            layer.remove(key);
+        } catch (RuntimeException e) {
+            failed("remove", e);
+        }
+    }
+
+    void close() {
+        try {
+            layer.close();
+        } catch (RuntimeException e) {
+            LOG.warn("closing the {} layer failed: {}", layer.name(), e.toString());
+        }
+    }
+
+    private void failed(String what, RuntimeException e) {
+        if (failures.getAndIncrement() == 0) {
+            LOG.warn("{} layer {} failed, treating it as a miss (further failures are counted): {}",
+                    layer.name(), what, e.toString());
+        } else {
+            LOG.debug("{} layer {} failed: {}", layer.name(), what, e.toString());
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package io.layerproxy;
+
+/**
+ * One local cache layer: a bounded store of byte values under string keys. Layers are stacked fastest first in
+ * {@link LayerProxy.Builder#addLayer(Layer)}; a value found in a slower layer is copied into the faster ones.
+ *
+ * <p>A layer holds both object metadata and version-addressed blocks; the keys are built by {@link LayerProxy}.
+ * A layer may drop any entry at any time (eviction). A layer that fails must behave as a miss: implementations
+ * may throw, and the proxy logs, counts and carries on, but never fails a request because of a layer.
+ */
+public interface Layer extends AutoCloseable {
+    /** Short name reported in {@code X-Cache-Layer}, e.g. {@code memory} or {@code disk}. */
+    String name();
+
+    /** The value stored under {@code key}, or null when this layer does not hold it. */
+    byte[] get(String key);
+
+    /** Stores a value; the layer may evict others, or refuse it silently when it is too big. */
+    void put(String key, byte[] value);
+
+    /** Forgets the value under {@code key}, if any. */
+    void remove(String key);
+
+    /** Releases the layer's resources; a persistent layer flushes what must survive a restart. */
+    @Override
+    void close();
+}

@@ -1,0 +1,19 @@
+package io.layerproxy;
+
+import java.io.IOException;
+import java.io.OutputStream;
+
+/** An opened span of one object version, ready to be written to a client. Close it in all cases. */
+public interface ObjectBody extends AutoCloseable {
+    /** Where the first byte came from: a layer's name or {@link LayerProxy#ORIGIN}. */
+    String firstLayer();
+
+    /**
+     * Writes every byte of the span. An {@link OriginException} thrown part-way means the response must be
+     * aborted, never completed short; an {@link IOException} means the client went away.
+     */
+    void writeTo(OutputStream out) throws IOException;
+
+    @Override
+    void close();
+}

@@ -1,0 +1,59 @@
+package io.layerproxy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * A bucket and a key in it: the address of one S3 object.
+ *
+ * <p>Bucket names follow S3's rules loosely (legacy us-east-1 names may hold upper case and underscores);
+ * keys are 1 to 1024 bytes of UTF-8 without control characters.
+ */
+public record ObjectKey(String bucket, String key) {
+    /** S3's limit on a key, in UTF-8 bytes. */
+    public static final int MAX_KEY_BYTES = 1024;
+
+    private static final Pattern BUCKET = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{1,254}");
+
+    public ObjectKey {
+        Objects.requireNonNull(bucket, "bucket");
+        Objects.requireNonNull(key, "key");
+        if (!isValidBucket(bucket)) {
+            throw new IllegalArgumentException("invalid bucket name: " + abbreviate(bucket));
+        }
+        if (key.isEmpty()) {
+            throw new IllegalArgumentException("missing key after bucket '" + bucket + "'");
+        }
+        if (key.getBytes(StandardCharsets.UTF_8).length > MAX_KEY_BYTES) {
+            throw new IllegalArgumentException("key longer than " + MAX_KEY_BYTES + " bytes");
+        }
+        for (int i = 0; i < key.length(); i++) {
+            if (Character.isISOControl(key.charAt(i))) {
+                throw new IllegalArgumentException("key contains a control character");
+            }
+        }
+    }
+
+    /** Parses {@code bucket/key}, the form used by {@code --on-dne}, {@code --prefetch} and the batch endpoint. */
+    public static ObjectKey parse(String bucketSlashKey) {
+        int slash = bucketSlashKey.indexOf('/');
+        if (slash <= 0) {
+            throw new IllegalArgumentException("expected bucket/key, was: " + abbreviate(bucketSlashKey));
+        }
+        return new ObjectKey(bucketSlashKey.substring(0, slash), bucketSlashKey.substring(slash + 1));
+    }
+
+    public static boolean isValidBucket(String bucket) {
+        return BUCKET.matcher(bucket).matches();
+    }
+
+    @Override
+    public String toString() {
+        return bucket + "/" + key;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
+    }
+}

@@ -1,0 +1,35 @@
+package io.layerproxy;
+
+/** The origin could not answer; {@link #kind()} says why, and decides the status a client sees. */
+public final class OriginException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    /** Why the origin could not answer. */
+    public enum Kind {
+        /** The origin refused the proxy's credentials for this object. */
+        DENIED,
+        /** The object changed since its metadata was read (a failed If-Match). */
+        CHANGED,
+        /** The origin could not be reached or answered with a server error. */
+        UNAVAILABLE,
+        /** The origin did not answer in time. */
+        TIMEOUT,
+        /** The origin answered with something that cannot be the object's bytes (short, wrong range). */
+        BAD_RESPONSE
+    }
+
+    private final Kind kind;
+
+    public OriginException(Kind kind, String message, Throwable cause) {
+        super(message, cause);
+        this.kind = kind;
+    }
+
+    public OriginException(Kind kind, String message) {
+        this(kind, message, null);
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+}

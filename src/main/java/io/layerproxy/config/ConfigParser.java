@@ -1,0 +1,240 @@
+package io.layerproxy.config;
+
+import io.layerproxy.LayerProxy;
+import io.layerproxy.ObjectKey;
+import io.layerproxy.config.LayerProxyConfig.BucketPrefix;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The one parser of configuration. Each option's value is taken from the first source that has it:
+ * command-line flag, then env var, then init-param, then the default; then every value is validated, and
+ * the messages name the option and the value ({@code "cache-size must be > 0, was: -1"}).
+ */
+public final class ConfigParser {
+    private ConfigParser() {
+    }
+
+    /**
+     * @param flags      values given on the command line (several for a repeatable option)
+     * @param env        the environment (usually {@code System.getenv()})
+     * @param initParams init-params (web.xml filter init-params, context params); unknown names are rejected
+     */
+    public static LayerProxyConfig parse(Map<Option, List<String>> flags, Map<String, String> env,
+                                         Map<String, String> initParams) {
+        for (String name : initParams.keySet()) {
+            if (Option.byName(name).isEmpty()) {
+                throw new ConfigException("unknown init-param '" + name + "'; known: "
+                        + Arrays.stream(Option.values()).map(Option::optionName).collect(Collectors.joining(", ")));
+            }
+        }
+        var values = new Values(flags, env, initParams);
+
+        String listen = values.single(Option.LISTEN);
+        int colon = listen.lastIndexOf(':');
+        String host = colon < 0 ? null : listen.substring(0, colon);
+        if (host != null && host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        if (host != null && host.isEmpty()) {
+            host = null;
+        }
+        int port = (int) integer(Option.LISTEN, colon < 0 ? listen : listen.substring(colon + 1), listen, 0, 65535,
+                "a [host]:port with a port between 0 and 65535");
+
+        String region = values.single(Option.AWS_REGION);
+        if (!region.matches("[a-z0-9-]{2,40}")) {
+            throw invalid(Option.AWS_REGION, "an AWS region name like us-east-1", region);
+        }
+        URI endpoint = endpoint(values.single(Option.S3_ENDPOINT));
+        boolean pathStyle = bool(Option.PATH_STYLE, values.single(Option.PATH_STYLE));
+
+        Set<String> buckets = new LinkedHashSet<>();
+        for (String bucket : values.list(Option.BUCKETS)) {
+            if (!ObjectKey.isValidBucket(bucket)) {
+                throw invalid(Option.BUCKETS, "a comma-separated list of bucket names", bucket);
+            }
+            buckets.add(bucket);
+        }
+
+        ObjectKey onDne = null;
+        String onDneText = values.single(Option.ON_DNE);
+        if (onDneText != null) {
+            try {
+                onDne = ObjectKey.parse(onDneText);
+            } catch (IllegalArgumentException e) {
+                throw invalid(Option.ON_DNE, "bucket/key", onDneText);
+            }
+            if (!buckets.isEmpty() && !buckets.contains(onDne.bucket())) {
+                throw new ConfigException("on-dne bucket '" + onDne.bucket() + "' is not in buckets " + buckets);
+            }
+        }
+        String statusText = values.single(Option.ON_DNE_STATUS);
+        int onDneStatus = (int) integer(Option.ON_DNE_STATUS, statusText, statusText, 200, 599,
+                "an HTTP status between 200 and 599");
+
+        long cacheSize = size(Option.CACHE_SIZE, values.single(Option.CACHE_SIZE), 1);
+        Path diskDir = path(values.single(Option.DISK_DIR));
+        long diskSize = size(Option.DISK_SIZE, values.single(Option.DISK_SIZE), 0);
+
+        List<BucketPrefix> prefetch = new ArrayList<>();
+        for (String item : values.list(Option.PREFETCH)) {
+            int slash = item.indexOf('/');
+            String bucket = slash < 0 ? item : item.substring(0, slash);
+            if (!ObjectKey.isValidBucket(bucket)) {
+                throw invalid(Option.PREFETCH, "bucket/prefix", item);
+            }
+            if (!buckets.isEmpty() && !buckets.contains(bucket)) {
+                throw new ConfigException("prefetch bucket '" + bucket + "' is not in buckets " + buckets);
+            }
+            prefetch.add(new BucketPrefix(bucket, slash < 0 ? "" : item.substring(slash + 1)));
+        }
+
+        String blockText = values.single(Option.BLOCK_SIZE);
+        long blockSize = size(Option.BLOCK_SIZE, blockText, 1);
+        if (blockSize < LayerProxy.Builder.MIN_BLOCK_SIZE || blockSize > LayerProxy.Builder.MAX_BLOCK_SIZE) {
+            throw invalid(Option.BLOCK_SIZE, "between " + LayerProxy.Builder.MIN_BLOCK_SIZE + " and "
+                    + LayerProxy.Builder.MAX_BLOCK_SIZE, blockText);
+        }
+
+        String token = values.single(Option.ADMIN_TOKEN);
+        if (token != null && token.length() < 16) {
+            throw new ConfigException("admin-token must be at least 16 characters, was: " + token.length()
+                    + " characters");
+        }
+
+        return new LayerProxyConfig(host, port, region, endpoint, pathStyle, onDne, onDneStatus, cacheSize, diskDir,
+                diskSize, seconds(Option.WATCH, values.single(Option.WATCH)), prefetch, buckets,
+                seconds(Option.MAX_AGE, values.single(Option.MAX_AGE)), (int) blockSize,
+                seconds(Option.NEGATIVE_TTL, values.single(Option.NEGATIVE_TTL)), token);
+    }
+
+    /** Reads an option's value from the first source that has it. */
+    private record Values(Map<Option, List<String>> flags, Map<String, String> env, Map<String, String> init) {
+        List<String> raw(Option option) {
+            List<String> fromFlags = flags.get(option);
+            if (fromFlags != null && !fromFlags.isEmpty()) {
+                return fromFlags;
+            }
+            String text = nonBlank(env.get(option.env()));
+            if (text == null && option.legacyEnv() != null) {
+                text = nonBlank(env.get(option.legacyEnv()));
+            }
+            if (text == null) {
+                text = nonBlank(init.get(option.optionName()));
+            }
+            if (text == null) {
+                text = option.defaultValue();
+            }
+            return text == null ? List.of() : List.of(text);
+        }
+
+        String single(Option option) {
+            List<String> raw = raw(option);
+            return raw.isEmpty() ? null : raw.get(raw.size() - 1).trim();
+        }
+
+        /** Comma-separated values, over every occurrence of a repeatable flag. */
+        List<String> list(Option option) {
+            List<String> items = new ArrayList<>();
+            for (String text : raw(option)) {
+                for (String item : text.split(",")) {
+                    if (!item.isBlank()) {
+                        items.add(item.trim());
+                    }
+                }
+            }
+            return items;
+        }
+
+        private static String nonBlank(String s) {
+            return s == null || s.isBlank() ? null : s;
+        }
+    }
+
+    private static ConfigException invalid(Option option, String expected, String value) {
+        return new ConfigException(option.optionName() + " must be " + expected + ", was: " + value);
+    }
+
+    private static long integer(Option option, String text, String whole, long min, long max, String expected) {
+        try {
+            long value = Long.parseLong(text.trim());
+            if (value >= min && value <= max) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw invalid(option, expected, whole);
+    }
+
+    private static Duration seconds(Option option, String text) {
+        return Duration.ofSeconds(integer(option, text, text, 0, 365L * 24 * 3600, "a number of seconds >= 0"));
+    }
+
+    /** Bytes, with an optional binary suffix k, m, g or t. */
+    static long size(Option option, String text, long min) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        long unit = 1;
+        char last = t.isEmpty() ? ' ' : t.charAt(t.length() - 1);
+        int shift = "kmgt".indexOf(last);
+        if (shift >= 0) {
+            unit = 1L << (10 * (shift + 1));
+            t = t.substring(0, t.length() - 1);
+        }
+        long value;
+        try {
+            value = Math.multiplyExact(Long.parseLong(t), unit);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw invalid(option, "a number of bytes (suffixes k, m, g, t accepted)", text);
+        }
+        if (value < min) {
+            throw invalid(option, min == 0 ? ">= 0" : "> 0", text);
+        }
+        return value;
+    }
+
+    private static boolean bool(Option option, String text) {
+        return switch (text.toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "1" -> true;
+            case "false", "no", "0" -> false;
+            default -> throw invalid(option, "true or false", text);
+        };
+    }
+
+    private static URI endpoint(String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            URI uri = new URI(text);
+            if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null
+                    && uri.getUserInfo() == null) {
+                return uri;
+            }
+        } catch (URISyntaxException e) {
+            // reported below
+        }
+        // a URL with user-info may hold a secret: do not repeat it
+        throw invalid(Option.S3_ENDPOINT, "an http:// or https:// URL without credentials",
+                text.contains("@") ? "(a URL with user-info)" : text);
+    }
+
+    private static Path path(String text) {
+        if (text.equals("~") || text.startsWith("~/")) {
+            String home = System.getProperty("user.home");
+            return Path.of(home + text.substring(1));
+        }
+        return Path.of(text);
+    }
+}

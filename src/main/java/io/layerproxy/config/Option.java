@@ -1,0 +1,99 @@
+package io.layerproxy.config;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * Every option of layerproxy: its flag ({@code --name}), its env var and its web.xml init-param ({@code name}).
+ * This table drives the CLI, the environment, init-params and {@code --help}; DESIGN.md's table is its mirror.
+ */
+public enum Option {
+    LISTEN("listen", "LAYERPROXY_LISTEN", ":8009", "[HOST]:PORT",
+            "Address to bind (standalone only); port 0 picks a free one."),
+    AWS_REGION("aws-region", "LAYERPROXY_AWS_REGION", "us-east-1", "REGION", "S3 region."),
+    S3_ENDPOINT("s3-endpoint", "LAYERPROXY_S3_ENDPOINT", null, "URL",
+            "S3-compatible endpoint (MinIO, Ceph, R2, S3Proxy); AWS when unset."),
+    PATH_STYLE("path-style", "LAYERPROXY_PATH_STYLE", "false", "BOOL",
+            "Path-style bucket addressing (most S3-compatible servers need it)."),
+    ON_DNE("on-dne", "LAYERPROXY_ON_DNE", null, "BUCKET/KEY",
+            "Object served when a key does not exist."),
+    ON_DNE_STATUS("on-dne-status", "LAYERPROXY_ON_DNE_STATUS", "404", "STATUS",
+            "Status sent with the --on-dne body (200 for single-page apps)."),
+    CACHE_SIZE("cache-size", "LAYERPROXY_CACHE_BYTES", "1000000000", "BYTES",
+            "Memory layer size in bytes (suffixes k, m, g accepted)."),
+    DISK_DIR("disk-dir", "LAYERPROXY_DISK_DIR", "~/.layerproxy/cache", "DIR", "Disk layer folder."),
+    DISK_SIZE("disk-size", "LAYERPROXY_DISK_BYTES", "10000000000", "BYTES",
+            "Disk layer size in bytes (suffixes k, m, g accepted); 0 turns the disk layer off."),
+    WATCH("watch", "LAYERPROXY_WATCH_DELAY", "0", "SECONDS",
+            "Seconds between polls of S3 for changed and deleted objects; 0 is off.", "LAYERPROXY_WATHC_DELAY"),
+    PREFETCH("prefetch", "LAYERPROXY_PREFETCH", null, "BUCKET/PREFIX",
+            "Prefix to load at start; repeatable (env: comma-separated)."),
+    BUCKETS("buckets", "LAYERPROXY_BUCKETS", null, "B1,B2",
+            "Allowlist of buckets; others get 404 without an S3 call. Unset: any bucket."),
+    MAX_AGE("max-age", "LAYERPROXY_MAX_AGE", "60", "SECONDS",
+            "Seconds before cached metadata is revalidated with S3."),
+    BLOCK_SIZE("block-size", "LAYERPROXY_BLOCK_BYTES", "1048576", "BYTES",
+            "Cache block size in bytes (4k to 64m)."),
+    NEGATIVE_TTL("negative-ttl", "LAYERPROXY_NEGATIVE_TTL", "10", "SECONDS", "Seconds a 404 is remembered."),
+    ADMIN_TOKEN("admin-token", "LAYERPROXY_ADMIN_TOKEN", null, "TOKEN",
+            "Bearer token for purge and other state-changing endpoints; unset turns them off.");
+
+    private final String name;
+    private final String env;
+    private final String defaultValue;
+    private final String label;
+    private final String description;
+    private final String legacyEnv;
+
+    Option(String name, String env, String defaultValue, String label, String description) {
+        this(name, env, defaultValue, label, description, null);
+    }
+
+    Option(String name, String env, String defaultValue, String label, String description, String legacyEnv) {
+        this.name = name;
+        this.env = env;
+        this.defaultValue = defaultValue;
+        this.label = label;
+        this.description = description;
+        this.legacyEnv = legacyEnv;
+    }
+
+    /** The name without dashes: the init-param name, and the flag after {@code --}. */
+    public String optionName() {
+        return name;
+    }
+
+    public String flag() {
+        return "--" + name;
+    }
+
+    public String env() {
+        return env;
+    }
+
+    /** An older, misspelled env name still read when {@link #env()} is unset, or null. */
+    public String legacyEnv() {
+        return legacyEnv;
+    }
+
+    /** The default as text, or null when the option has none. */
+    public String defaultValue() {
+        return defaultValue;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    public boolean repeatable() {
+        return this == PREFETCH;
+    }
+
+    public static Optional<Option> byName(String name) {
+        return Arrays.stream(values()).filter(o -> o.name.equals(name)).findFirst();
+    }
+}

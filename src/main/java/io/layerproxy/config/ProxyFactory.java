@@ -1,0 +1,47 @@
+package io.layerproxy.config;
+
+import io.layerproxy.LayerProxy;
+import io.layerproxy.layer.EhcacheLayer;
+import io.layerproxy.origin.S3Clients;
+import io.layerproxy.origin.S3Origin;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Assembles the standard stack a configuration describes: memory, disk, S3. */
+public final class ProxyFactory {
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyFactory.class);
+    /** At most this many values live on heap in front of the off-heap memory tier. */
+    private static final int MAX_HOT_ENTRIES = 64;
+
+    private ProxyFactory() {
+    }
+
+    /** The proxy for {@code config}; {@code env} supplies AWS credentials (usually {@code System.getenv()}). */
+    public static LayerProxy create(LayerProxyConfig config, Map<String, String> env) {
+        var builder = LayerProxy.builder()
+                .blockSize(config.blockSize())
+                .maxAge(config.maxAge())
+                .buckets(config.buckets());
+        // heap copies of hot values cost at most an eighth of the memory layer
+        long hot = Math.min(MAX_HOT_ENTRIES, config.cacheSize() / config.blockSize() / 8);
+        builder.addLayer(EhcacheLayer.memory(config.cacheSize(), (int) hot));
+        if (config.diskSize() > 0) {
+            try {
+                Files.createDirectories(config.diskDir());
+                builder.addLayer(EhcacheLayer.disk(config.diskDir(), config.diskSize()));
+            } catch (IOException | IllegalStateException e) {
+                LOG.warn("disk layer off, serving from memory and S3 only: {}", e.getMessage());
+            }
+        }
+        if (config.buckets().isEmpty()) {
+            LOG.warn("no --buckets allowlist: every bucket the AWS credentials can read is exposed");
+        }
+        builder.origin(S3Origin.create(S3Clients.create(config.awsRegion(), config.s3Endpoint(),
+                config.pathStyle(), env)));
+        LOG.info("layerproxy ready: {}", config);
+        return builder.build();
+    }
+}

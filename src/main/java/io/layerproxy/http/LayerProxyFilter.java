@@ -1,0 +1,117 @@
+package io.layerproxy.http;
+
+import io.layerproxy.LayerProxy;
+import io.layerproxy.config.ConfigParser;
+import io.layerproxy.config.LayerProxyConfig;
+import io.layerproxy.config.ProxyFactory;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.FilterRegistration;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Serves {@code GET|HEAD /{bucket}/{key}} below where it is mounted, from the layers of a {@link LayerProxy};
+ * requests outside its url-patterns, and the mount root itself, go down the filter chain, so it can sit in an
+ * existing webapp beside other servlets.
+ *
+ * <p>The proxy comes from, in order: the constructor (programmatic mounting); the {@link LayerProxyListener}
+ * of the webapp (the WAR); else the filter builds its own from its init-params and the environment, and closes
+ * it in {@link #destroy()}.
+ */
+public final class LayerProxyFilter implements Filter {
+    private LayerProxy proxy;
+    private LayerProxyConfig config;
+    private boolean ownsProxy;
+    private List<String> prefixes = List.of("");
+    private ObjectHandler handler;
+
+    /** For containers: the proxy is found or built in {@link #init(FilterConfig)}. */
+    public LayerProxyFilter() {
+    }
+
+    /** For programmatic mounting: serves {@code proxy}, which the caller closes; {@code config} gives the rest. */
+    public LayerProxyFilter(LayerProxy proxy, LayerProxyConfig config) {
+        this.proxy = proxy;
+        this.config = config;
+    }
+
+    @Override
+    public void init(FilterConfig filterConfig) throws ServletException {
+        prefixes = mountPrefixes(filterConfig);
+        if (proxy == null) {
+            var installed = LayerProxyListener.installed(filterConfig.getServletContext());
+            if (installed != null) {
+                proxy = installed.proxy();
+                config = installed.config();
+            } else {
+                try {
+                    config = ConfigParser.parse(Map.of(), System.getenv(), LayerProxyListener.initParams(
+                            filterConfig.getServletContext(), filterConfig.getFilterName()));
+                } catch (IllegalArgumentException e) {
+                    throw new ServletException("layerproxy configuration: " + e.getMessage(), e);
+                }
+                proxy = ProxyFactory.create(config, System.getenv());
+                ownsProxy = true;
+            }
+        }
+        handler = new ObjectHandler(proxy);
+    }
+
+    @Override
+    public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+            throws IOException, ServletException {
+        if (!(request instanceof HttpServletRequest req) || !(response instanceof HttpServletResponse resp)) {
+            chain.doFilter(request, response);
+            return;
+        }
+        String path = req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo());
+        for (String prefix : prefixes) {
+            if (path.startsWith(prefix + "/")) {
+                String rest = path.substring(prefix.length());
+                if (rest.length() > 1) {
+                    handler.handle(rest, req, resp);
+                    return;
+                }
+            }
+        }
+        chain.doFilter(request, response);
+    }
+
+    @Override
+    public void destroy() {
+        if (ownsProxy && proxy != null) {
+            proxy.close();
+        }
+    }
+
+    /** The path prefixes of this filter's {@code /prefix/*} url-patterns, longest first; "" for {@code /*}. */
+    private static List<String> mountPrefixes(FilterConfig filterConfig) {
+        FilterRegistration registration =
+                filterConfig.getServletContext().getFilterRegistration(filterConfig.getFilterName());
+        List<String> found = new ArrayList<>();
+        if (registration != null) {
+            for (String pattern : registration.getUrlPatternMappings()) {
+                if (pattern.equals("/*")) {
+                    found.add("");
+                } else if (pattern.startsWith("/") && pattern.endsWith("/*")) {
+                    found.add(pattern.substring(0, pattern.length() - 2));
+                }
+            }
+        }
+        if (found.isEmpty()) {
+            found.add("");
+        }
+        found.sort(Comparator.comparingInt(String::length).reversed());
+        return List.copyOf(found);
+    }
+}

@@ -1,0 +1,125 @@
+package io.layerproxy.layer;
+
+import io.layerproxy.Layer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.commons.io.file.PathUtils;
+import org.ehcache.Cache;
+import org.ehcache.CacheManager;
+import org.ehcache.PersistentCacheManager;
+import org.ehcache.config.builders.CacheConfigurationBuilder;
+import org.ehcache.config.builders.CacheManagerBuilder;
+import org.ehcache.config.builders.ResourcePoolsBuilder;
+import org.ehcache.config.units.EntryUnit;
+import org.ehcache.config.units.MemoryUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Local layers on Ehcache 3 tiers: {@link #memory} (a few hot entries on heap, the rest off-heap, bounded in
+ * bytes) and {@link #disk} (a persistent disk tier, bounded in bytes, that survives a clean restart).
+ */
+public final class EhcacheLayer implements Layer {
+    private static final Logger LOG = LoggerFactory.getLogger(EhcacheLayer.class);
+    private static final String CACHE = "layerproxy";
+
+    private final String name;
+    private final CacheManager manager;
+    private final Cache<String, byte[]> cache;
+
+    private EhcacheLayer(String name, CacheManager manager) {
+        this.name = name;
+        this.manager = manager;
+        this.cache = manager.getCache(CACHE, String.class, byte[].class);
+    }
+
+    /**
+     * A memory layer holding at most {@code bytes} off-heap, fronted by {@code hotEntries} values kept on heap
+     * by reference (hits there copy nothing). Heap entries are copies of off-heap ones, so the heap cost is
+     * bounded by {@code hotEntries} times the largest value.
+     */
+    public static EhcacheLayer memory(long bytes, int hotEntries) {
+        ResourcePoolsBuilder pools = ResourcePoolsBuilder.newResourcePoolsBuilder();
+        if (hotEntries > 0) {
+            pools = pools.heap(hotEntries, EntryUnit.ENTRIES);
+        }
+        pools = pools.offheap(bytes, MemoryUnit.B);
+        CacheManager manager = CacheManagerBuilder.newCacheManagerBuilder()
+                .withCache(CACHE, CacheConfigurationBuilder.newCacheConfigurationBuilder(String.class, byte[].class,
+                        pools))
+                .build(true);
+        return new EhcacheLayer("memory", manager);
+    }
+
+    /**
+     * A disk layer in {@code dir} holding at most {@code bytes}. What it held when last closed cleanly is there
+     * again after a restart. A store that cannot be opened (damaged, written by an incompatible configuration) is
+     * discarded and started empty: it is only a cache.
+     *
+     * @throws IllegalStateException when the folder cannot be used at all (not writable, locked by another process)
+     */
+    public static EhcacheLayer disk(Path dir, long bytes) {
+        try {
+            return openDisk(dir, bytes);
+        } catch (RuntimeException first) {
+            LOG.warn("disk cache in {} could not be opened ({}); discarding it and starting empty", dir,
+                    rootMessage(first));
+            try {
+                deleteStore(dir);
+                return openDisk(dir, bytes);
+            } catch (RuntimeException | IOException second) {
+                throw new IllegalStateException("disk cache folder " + dir + " is not usable: "
+                        + rootMessage(second), second);
+            }
+        }
+    }
+
+    private static EhcacheLayer openDisk(Path dir, long bytes) {
+        PersistentCacheManager manager = CacheManagerBuilder.newCacheManagerBuilder()
+                .with(CacheManagerBuilder.persistence(dir.toFile()))
+                .withCache(CACHE, CacheConfigurationBuilder.newCacheConfigurationBuilder(String.class, byte[].class,
+                        ResourcePoolsBuilder.newResourcePoolsBuilder().disk(bytes, MemoryUnit.B, true)))
+                .build(true);
+        return new EhcacheLayer("disk", manager);
+    }
+
+    private static void deleteStore(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            PathUtils.cleanDirectory(dir);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getClass().getSimpleName() + ": " + t.getMessage();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public byte[] get(String key) {
+        return cache.get(key);
+    }
+
+    @Override
+    public void put(String key, byte[] value) {
+        cache.put(key, value);
+    }
+
+    @Override
+    public void remove(String key) {
+        cache.remove(key);
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,175 @@
+package io.layerproxy.origin;
+
+import io.layerproxy.ObjectInfo;
+import io.layerproxy.ObjectKey;
+import io.layerproxy.Origin;
+import io.layerproxy.OriginException;
+import io.layerproxy.OriginException.Kind;
+import java.io.InputStream;
+import java.net.SocketTimeoutException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/** The S3 origin, through the AWS SDK for Java v2. Build the client with {@link S3Clients}. */
+public final class S3Origin implements Origin {
+    private final S3Client s3;
+
+    private S3Origin(S3Client s3) {
+        this.s3 = s3;
+    }
+
+    /** An origin reading through {@code s3}; closing the origin closes the client. */
+    public static S3Origin create(S3Client s3) {
+        return new S3Origin(s3);
+    }
+
+    @Override
+    public ObjectInfo head(ObjectKey key) {
+        HeadObjectResponse r;
+        try {
+            r = s3.headObject(b -> b.bucket(key.bucket()).key(key.key()));
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return null;
+            }
+            throw translate("HEAD", key, e);
+        } catch (SdkException e) {
+            throw translate("HEAD", key, e);
+        }
+        if (r.contentLength() == null || r.eTag() == null) {
+            throw new OriginException(Kind.BAD_RESPONSE, "S3 answered HEAD " + key + " without length or ETag");
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        putIfPresent(headers, "Cache-Control", r.cacheControl());
+        putIfPresent(headers, "Content-Encoding", r.contentEncoding());
+        putIfPresent(headers, "Content-Disposition", r.contentDisposition());
+        putIfPresent(headers, "Content-Language", r.contentLanguage());
+        putIfPresent(headers, "Expires", r.expiresString());
+        r.metadata().forEach((name, value) -> headers.put("x-amz-meta-" + name, value));
+        return new ObjectInfo(r.contentLength(), r.eTag(), r.lastModified(), r.contentType(), headers,
+                Instant.EPOCH);
+    }
+
+    @Override
+    public InputStream read(ObjectKey key, String etag, long first, long last) {
+        ResponseInputStream<GetObjectResponse> in;
+        try {
+            in = s3.getObject(b -> b.bucket(key.bucket()).key(key.key()).ifMatch(etag)
+                    .range("bytes=" + first + "-" + last));
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                throw new OriginException(Kind.CHANGED, key + " was deleted while being read", e);
+            }
+            throw translate("GET", key, e);
+        } catch (SdkException e) {
+            throw translate("GET", key, e);
+        }
+        GetObjectResponse r = in.response();
+        long expected = last - first + 1;
+        // S3-compatible stores that ignore If-Match or Range must not make us cache wrong bytes
+        if (r.eTag() != null && !r.eTag().equals(etag)) {
+            in.abort();
+            throw new OriginException(Kind.CHANGED, key + " changed while being read");
+        }
+        if (r.contentLength() == null || r.contentLength() != expected
+                || (r.contentRange() != null && !r.contentRange().startsWith("bytes " + first + "-"))) {
+            in.abort();
+            throw new OriginException(Kind.BAD_RESPONSE, "S3 answered GET " + key + " bytes " + first + "-" + last
+                    + " with " + r.contentLength() + " bytes, range " + r.contentRange());
+        }
+        return new AbortOnEarlyClose(in, expected);
+    }
+
+    @Override
+    public void close() {
+        s3.close();
+    }
+
+    private static void putIfPresent(Map<String, String> headers, String name, String value) {
+        if (value != null && !value.isEmpty()) {
+            headers.put(name, value);
+        }
+    }
+
+    private static OriginException translate(String op, ObjectKey key, SdkException e) {
+        if (e instanceof S3Exception s3e) {
+            int status = s3e.statusCode();
+            String what = "S3 answered " + status + " to " + op + " " + key;
+            if (status == 403) {
+                return new OriginException(Kind.DENIED, what, e);
+            }
+            if (status == 412) {
+                return new OriginException(Kind.CHANGED, what, e);
+            }
+            if (status >= 500) {
+                return new OriginException(Kind.UNAVAILABLE, what, e);
+            }
+            return new OriginException(Kind.BAD_RESPONSE, what, e);
+        }
+        if (e instanceof ApiCallTimeoutException || e instanceof ApiCallAttemptTimeoutException
+                || hasCause(e, SocketTimeoutException.class)) {
+            return new OriginException(Kind.TIMEOUT, "S3 did not answer " + op + " " + key + " in time", e);
+        }
+        if (e instanceof SdkClientException) {
+            return new OriginException(Kind.UNAVAILABLE, "S3 could not be reached for " + op + " " + key, e);
+        }
+        return new OriginException(Kind.UNAVAILABLE, "S3 failed " + op + " " + key, e);
+    }
+
+    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Closing before the end aborts the HTTP connection instead of draining the rest of a large body. */
+    private static final class AbortOnEarlyClose extends java.io.FilterInputStream {
+        private final ResponseInputStream<?> response;
+        private long remaining;
+
+        AbortOnEarlyClose(ResponseInputStream<?> response, long length) {
+            super(response);
+            this.response = response;
+            this.remaining = length;
+        }
+
+        @Override
+        public int read() throws java.io.IOException {
+            int b = super.read();
+            if (b >= 0) {
+                remaining--;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws java.io.IOException {
+            int n = super.read(buf, off, len);
+            if (n > 0) {
+                remaining -= n;
+            }
+            return n;
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            if (remaining > 0) {
+                response.abort();
+            }
+            super.close();
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package io.layerproxy.server;
+
+import io.layerproxy.LayerProxy;
+import io.layerproxy.config.LayerProxyConfig;
+import io.layerproxy.http.LayerProxyFilter;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Embedded Jetty 12 serving one {@link LayerProxy} through {@link LayerProxyFilter} at the root. */
+public final class StandaloneServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StandaloneServer.class);
+
+    private final Server server;
+    private final ServerConnector connector;
+    private final LayerProxy proxy;
+
+    private StandaloneServer(Server server, ServerConnector connector, LayerProxy proxy) {
+        this.server = server;
+        this.connector = connector;
+        this.proxy = proxy;
+    }
+
+    /**
+     * Starts serving {@code proxy} on {@code config}'s listen address. The server owns the proxy from here on:
+     * {@link #close()} stops Jetty, then closes the proxy (flushing the disk layer).
+     */
+    public static StandaloneServer start(LayerProxyConfig config, LayerProxy proxy) throws Exception {
+        var threads = new QueuedThreadPool(256, 8);
+        threads.setName("layerproxy-http");
+        var server = new Server(threads);
+        var http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        var connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        connector.setHost(config.listenHost());
+        connector.setPort(config.listenPort());
+        server.addConnector(connector);
+
+        var context = new ServletContextHandler("/");
+        context.addFilter(new FilterHolder(new LayerProxyFilter(proxy, config)), "/*",
+                EnumSet.of(DispatcherType.REQUEST));
+        context.addServlet(new ServletHolder("root", new RootServlet()), "/");
+        server.setHandler(context);
+        server.setStopTimeout(5_000);
+        try {
+            server.start();
+        } catch (Exception e) {
+            server.stop();
+            proxy.close();
+            throw e;
+        }
+        var started = new StandaloneServer(server, connector, proxy);
+        LOG.info("layerproxy listening on http://{}:{}/", config.listenHost() == null ? "0.0.0.0"
+                : config.listenHost(), started.port());
+        return started;
+    }
+
+    /** The bound port (useful with port 0). */
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    public void join() throws InterruptedException {
+        server.join();
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            LOG.warn("stopping Jetty: {}", e.toString());
+        } finally {
+            proxy.close();
+        }
+    }
+
+    /** What the filter does not serve: the root and anything without a key. */
+    private static final class RootServlet extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            resp.setStatus(HttpServletResponse.SC_NOT_FOUND);
+            resp.setContentType("text/plain;charset=utf-8");
+            resp.getOutputStream().write("404 layerproxy serves objects at /{bucket}/{key}\n"
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+    }
+}
