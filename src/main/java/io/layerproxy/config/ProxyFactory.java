@@ -1,6 +1,7 @@
 package io.layerproxy.config;
 
 import io.layerproxy.LayerProxy;
+import io.layerproxy.Origin;
 import io.layerproxy.layer.EhcacheLayer;
 import io.layerproxy.origin.S3Clients;
 import io.layerproxy.origin.S3Origin;
@@ -21,6 +22,12 @@ public final class ProxyFactory {
 
     /** The proxy for {@code config}; {@code env} supplies AWS credentials (usually {@code System.getenv()}). */
     public static LayerProxy create(LayerProxyConfig config, Map<String, String> env) {
+        return create(config, S3Origin.create(S3Clients.create(config.awsRegion(), config.s3Endpoint(),
+                config.pathStyle(), env)));
+    }
+
+    /** The configured layers in front of the given origin (e.g. a decorated {@link S3Origin}). */
+    public static LayerProxy create(LayerProxyConfig config, Origin origin) {
         var builder = LayerProxy.builder()
                 .blockSize(config.blockSize())
                 .maxAge(config.maxAge())
@@ -39,8 +46,7 @@ public final class ProxyFactory {
         if (config.buckets().isEmpty()) {
             LOG.warn("no --buckets allowlist: every bucket the AWS credentials can read is exposed");
         }
-        builder.origin(S3Origin.create(S3Clients.create(config.awsRegion(), config.s3Endpoint(),
-                config.pathStyle(), env)));
+        builder.origin(origin);
         LOG.info("layerproxy ready: {}", config);
         return builder.build();
     }

@@ -45,11 +45,17 @@ public final class EhcacheLayer implements Layer {
             pools = pools.heap(hotEntries, EntryUnit.ENTRIES);
         }
         pools = pools.offheap(bytes, MemoryUnit.B);
-        CacheManager manager = CacheManagerBuilder.newCacheManagerBuilder()
-                .withCache(CACHE, CacheConfigurationBuilder.newCacheConfigurationBuilder(String.class, byte[].class,
-                        pools))
-                .build(true);
-        return new EhcacheLayer("memory", manager);
+        try {
+            CacheManager manager = CacheManagerBuilder.newCacheManagerBuilder()
+                    .withCache(CACHE, CacheConfigurationBuilder.newCacheConfigurationBuilder(String.class,
+                            byte[].class, pools))
+                    .build(true);
+            return new EhcacheLayer("memory", manager);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            // Ehcache allocates the whole off-heap tier up front, from the JVM's direct memory
+            throw new IllegalStateException("memory layer of " + bytes + " bytes could not be allocated ("
+                    + rootMessage(e) + "); lower cache-size or raise -XX:MaxDirectMemorySize", e);
+        }
     }
 
     /**

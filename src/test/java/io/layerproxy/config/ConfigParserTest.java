@@ -1,0 +1,191 @@
+package io.layerproxy.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.layerproxy.ObjectKey;
+import io.layerproxy.config.LayerProxyConfig.BucketPrefix;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ConfigParserTest {
+    private static Map<Option, List<String>> flags(Option option, String... values) {
+        Map<Option, List<String>> flags = new EnumMap<>(Option.class);
+        flags.put(option, List.of(values));
+        return flags;
+    }
+
+    @Test
+    void defaults_matchTheDesignTable() {
+        LayerProxyConfig c = ConfigParser.parse(Map.of(), Map.of(), Map.of());
+
+        assertNull(c.listenHost());
+        assertEquals(8009, c.listenPort());
+        assertEquals("us-east-1", c.awsRegion());
+        assertNull(c.s3Endpoint());
+        assertEquals(false, c.pathStyle());
+        assertNull(c.onDne());
+        assertEquals(404, c.onDneStatus());
+        assertEquals(1_000_000_000L, c.cacheSize());
+        assertEquals(Path.of(System.getProperty("user.home"), ".layerproxy", "cache"), c.diskDir());
+        assertEquals(10_000_000_000L, c.diskSize());
+        assertEquals(Duration.ZERO, c.watch());
+        assertEquals(List.of(), c.prefetch());
+        assertEquals(Set.of(), c.buckets());
+        assertEquals(Duration.ofSeconds(60), c.maxAge());
+        assertEquals(1_048_576, c.blockSize());
+        assertEquals(Duration.ofSeconds(10), c.negativeTtl());
+        assertNull(c.adminToken());
+    }
+
+    @Test
+    void precedence_isFlag_thenEnv_thenInitParam_thenDefault() {
+        Map<String, String> env = Map.of("LAYERPROXY_MAX_AGE", "20", "LAYERPROXY_BLOCK_BYTES", "8192");
+        Map<String, String> init = Map.of("max-age", "30", "block-size", "16384", "negative-ttl", "40");
+
+        LayerProxyConfig c = ConfigParser.parse(flags(Option.MAX_AGE, "10"), env, init);
+
+        assertEquals(Duration.ofSeconds(10), c.maxAge(), "flag beats env and init-param");
+        assertEquals(8192, c.blockSize(), "env beats init-param");
+        assertEquals(Duration.ofSeconds(40), c.negativeTtl(), "init-param beats default");
+        assertEquals(Duration.ZERO, c.watch(), "default when no source has it");
+    }
+
+    @Test
+    void everyOption_readsItsEnvVar() {
+        Map<String, String> env = new java.util.HashMap<>();
+        env.put("LAYERPROXY_LISTEN", "127.0.0.1:9000");
+        env.put("LAYERPROXY_AWS_REGION", "eu-west-1");
+        env.put("LAYERPROXY_S3_ENDPOINT", "http://localhost:9001");
+        env.put("LAYERPROXY_PATH_STYLE", "true");
+        env.put("LAYERPROXY_ON_DNE", "site/404.html");
+        env.put("LAYERPROXY_ON_DNE_STATUS", "200");
+        env.put("LAYERPROXY_CACHE_BYTES", "64m");
+        env.put("LAYERPROXY_DISK_DIR", "/var/cache/lp");
+        env.put("LAYERPROXY_DISK_BYTES", "2g");
+        env.put("LAYERPROXY_WATCH_DELAY", "10");
+        env.put("LAYERPROXY_PREFETCH", "site/assets/,models");
+        env.put("LAYERPROXY_BUCKETS", "site,models");
+        env.put("LAYERPROXY_MAX_AGE", "5");
+        env.put("LAYERPROXY_BLOCK_BYTES", "65536");
+        env.put("LAYERPROXY_NEGATIVE_TTL", "3");
+        env.put("LAYERPROXY_ADMIN_TOKEN", "0123456789abcdef0123");
+
+        LayerProxyConfig c = ConfigParser.parse(Map.of(), env, Map.of());
+
+        assertEquals("127.0.0.1", c.listenHost());
+        assertEquals(9000, c.listenPort());
+        assertEquals("eu-west-1", c.awsRegion());
+        assertEquals(URI.create("http://localhost:9001"), c.s3Endpoint());
+        assertTrue(c.pathStyle());
+        assertEquals(new ObjectKey("site", "404.html"), c.onDne());
+        assertEquals(200, c.onDneStatus());
+        assertEquals(64L << 20, c.cacheSize());
+        assertEquals(Path.of("/var/cache/lp"), c.diskDir());
+        assertEquals(2L << 30, c.diskSize());
+        assertEquals(Duration.ofSeconds(10), c.watch());
+        assertEquals(List.of(new BucketPrefix("site", "assets/"), new BucketPrefix("models", "")), c.prefetch());
+        assertEquals(Set.of("site", "models"), c.buckets());
+        assertEquals(Duration.ofSeconds(5), c.maxAge());
+        assertEquals(65536, c.blockSize());
+        assertEquals(Duration.ofSeconds(3), c.negativeTtl());
+        assertEquals("0123456789abcdef0123", c.adminToken());
+        assertTrue(!c.toString().contains("0123456789abcdef0123"), "toString never shows the admin token");
+    }
+
+    @Test
+    void legacyMisspelledWatchEnv_isStillRead_andTheCorrectNameWins() {
+        assertEquals(Duration.ofSeconds(7),
+                ConfigParser.parse(Map.of(), Map.of("LAYERPROXY_WATHC_DELAY", "7"), Map.of()).watch());
+        assertEquals(Duration.ofSeconds(3), ConfigParser.parse(Map.of(),
+                Map.of("LAYERPROXY_WATHC_DELAY", "7", "LAYERPROXY_WATCH_DELAY", "3"), Map.of()).watch());
+    }
+
+    @Test
+    void repeatedPrefetchFlags_accumulate() {
+        LayerProxyConfig c = ConfigParser.parse(flags(Option.PREFETCH, "a1b/x/", "c2d/y"), Map.of(), Map.of());
+
+        assertEquals(List.of(new BucketPrefix("a1b", "x/"), new BucketPrefix("c2d", "y")), c.prefetch());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "cache-size    | -1        | cache-size must be > 0, was: -1",
+        "cache-size    | 0         | cache-size must be > 0, was: 0",
+        "cache-size    | lots      | cache-size must be a number of bytes (suffixes k, m, g, t accepted), was: lots",
+        "disk-size     | -5        | disk-size must be >= 0, was: -5",
+        "block-size    | 100       | block-size must be between 4096 and 67108864, was: 100",
+        "listen        | :99999    | listen must be a [host]:port with a port between 0 and 65535, was: :99999",
+        "max-age       | -1        | max-age must be a number of seconds >= 0, was: -1",
+        "watch         | soon      | watch must be a number of seconds >= 0, was: soon",
+        "negative-ttl  | 1.5       | negative-ttl must be a number of seconds >= 0, was: 1.5",
+        "path-style    | maybe     | path-style must be true or false, was: maybe",
+        "on-dne        | nobucket  | on-dne must be bucket/key, was: nobucket",
+        "on-dne-status | 99        | on-dne-status must be an HTTP status between 200 and 599, was: 99",
+        "s3-endpoint   | ftp://x   | s3-endpoint must be an http:// or https:// URL without credentials, was: ftp://x",
+        "aws-region    | US EAST   | aws-region must be an AWS region name like us-east-1, was: US EAST",
+        "buckets       | ok1,b@d   | buckets must be a comma-separated list of bucket names, was: b@d",
+        "admin-token   | short     | admin-token must be at least 16 characters, was: 5 characters",
+    })
+    void badValues_failWithAMessageNamingTheOptionAndValue(String option, String value, String message) {
+        var e = assertThrows(ConfigException.class, () ->
+                ConfigParser.parse(flags(Option.byName(option).orElseThrow(), value), Map.of(), Map.of()));
+        assertEquals(message, e.getMessage());
+    }
+
+    @Test
+    void badEnvValue_failsTheSameWay() {
+        var e = assertThrows(ConfigException.class, () ->
+                ConfigParser.parse(Map.of(), Map.of("LAYERPROXY_CACHE_BYTES", "-1"), Map.of()));
+        assertEquals("cache-size must be > 0, was: -1", e.getMessage());
+    }
+
+    @Test
+    void endpointWithCredentials_isRejectedWithoutRepeatingThem() {
+        var e = assertThrows(ConfigException.class, () -> ConfigParser.parse(
+                flags(Option.S3_ENDPOINT, "http://key:secret@host"), Map.of(), Map.of()));
+        assertTrue(!e.getMessage().contains("secret"), e.getMessage());
+    }
+
+    @Test
+    void unknownInitParam_isRejected() {
+        var e = assertThrows(ConfigException.class, () ->
+                ConfigParser.parse(Map.of(), Map.of(), Map.of("cache_size", "5")));
+        assertTrue(e.getMessage().startsWith("unknown init-param 'cache_size'; known: listen, aws-region"),
+                e.getMessage());
+    }
+
+    @Test
+    void fallbackAndPrefetchOutsideTheAllowlist_areRejected() {
+        Map<Option, List<String>> f = flags(Option.BUCKETS, "site");
+        f.put(Option.ON_DNE, List.of("other/404.html"));
+        var e = assertThrows(ConfigException.class, () -> ConfigParser.parse(f, Map.of(), Map.of()));
+        assertEquals("on-dne bucket 'other' is not in buckets [site]", e.getMessage());
+
+        Map<Option, List<String>> g = flags(Option.BUCKETS, "site");
+        g.put(Option.PREFETCH, List.of("other/x"));
+        assertThrows(ConfigException.class, () -> ConfigParser.parse(g, Map.of(), Map.of()));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"4096,4096", "64k,65536", "1M,1048576", "2g,2147483648"})
+    void sizes_acceptBinarySuffixes(String text, long bytes) {
+        assertEquals(bytes, ConfigParser.size(Option.CACHE_SIZE, text, 1));
+    }
+
+    @Test
+    void listenForms() {
+        assertEquals("::1", ConfigParser.parse(flags(Option.LISTEN, "[::1]:80"), Map.of(), Map.of()).listenHost());
+        assertEquals(8080, ConfigParser.parse(flags(Option.LISTEN, "8080"), Map.of(), Map.of()).listenPort());
+    }
+}
