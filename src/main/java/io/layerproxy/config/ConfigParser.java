@@ -83,9 +83,9 @@ public final class ConfigParser {
         int onDneStatus = (int) integer(Option.ON_DNE_STATUS, statusText, statusText, 200, 599,
                 "an HTTP status between 200 and 599");
 
-        long cacheSize = size(Option.CACHE_SIZE, values.single(Option.CACHE_SIZE), 1);
+        long cacheSize = atLeastOneMiB(Option.CACHE_SIZE, values.single(Option.CACHE_SIZE), 1);
         Path diskDir = path(values.single(Option.DISK_DIR));
-        long diskSize = size(Option.DISK_SIZE, values.single(Option.DISK_SIZE), 0);
+        long diskSize = atLeastOneMiB(Option.DISK_SIZE, values.single(Option.DISK_SIZE), 0);
 
         List<BucketPrefix> prefetch = new ArrayList<>();
         for (String item : values.list(Option.PREFETCH)) {
@@ -200,6 +200,15 @@ public final class ConfigParser {
         }
         if (value < min) {
             throw invalid(option, min == 0 ? ">= 0" : "> 0", text);
+        }
+        return value;
+    }
+
+    /** Ehcache's smallest off-heap or disk tier is 1 MiB; 0 may still mean "off" where {@code min} is 0. */
+    private static long atLeastOneMiB(Option option, String text, long min) {
+        long value = size(option, text, min);
+        if (value != 0 && value < (1 << 20)) {
+            throw invalid(option, "at least 1m (1048576), the smallest Ehcache tier", text);
         }
         return value;
     }

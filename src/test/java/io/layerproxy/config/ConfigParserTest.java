@@ -124,6 +124,7 @@ class ConfigParserTest {
         "cache-size    | 0         | cache-size must be > 0, was: 0",
         "cache-size    | lots      | cache-size must be a number of bytes (suffixes k, m, g, t accepted), was: lots",
         "disk-size     | -5        | disk-size must be >= 0, was: -5",
+        "cache-size    | 256k      | cache-size must be at least 1m (1048576), the smallest Ehcache tier, was: 256k",
         "block-size    | 100       | block-size must be between 4096 and 67108864, was: 100",
         "listen        | :99999    | listen must be a [host]:port with a port between 0 and 65535, was: :99999",
         "max-age       | -1        | max-age must be a number of seconds >= 0, was: -1",

@@ -1,0 +1,79 @@
+package io.layerproxy;
+
+import static io.layerproxy.ReadThroughTest.header;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.layerproxy.testing.ProxyServer;
+import io.layerproxy.testing.S3Fixture;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.gaul.s3proxy.junit.S3ProxyExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** --cache-size and --disk-size bound what is kept: filling past them evicts, and every request still succeeds. */
+class EvictionTest {
+    private static final int OBJECTS = 200;
+    private static final int OBJECT_SIZE = 16 * 1024;
+
+    @RegisterExtension
+    static final S3ProxyExtension S3 = S3Fixture.authenticatedServer();
+
+    @TempDir
+    Path disk;
+
+    private S3Fixture seed() {
+        var s3 = new S3Fixture(S3).bucket("fill");
+        for (int i = 0; i < OBJECTS; i++) {
+            s3.put("fill", "obj-" + i, S3Fixture.bytes(OBJECT_SIZE, i));
+        }
+        return s3;
+    }
+
+    @Test
+    void fillingPastCacheSize_evictsFromMemory_toDisk() throws Exception {
+        try (var s3 = seed(); var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(),
+                "block-size", "4096", "cache-size", "1m", "disk-size", "64m")) {
+            for (int i = 0; i < OBJECTS; i++) { // 3.2 MB through a 1 MiB memory layer
+                HttpResponse<byte[]> r = proxy.get("/fill/obj-" + i);
+                assertEquals(200, r.statusCode());
+                assertArrayEquals(S3Fixture.bytes(OBJECT_SIZE, i), r.body());
+            }
+            int reads = proxy.origin().reads();
+
+            HttpResponse<byte[]> first = proxy.get("/fill/obj-0");
+
+            assertEquals("disk", header(first, "X-Cache-Layer"), "evicted from memory, still on disk");
+            assertArrayEquals(S3Fixture.bytes(OBJECT_SIZE, 0), first.body());
+            assertEquals(reads, proxy.origin().reads(), "no S3 read for a disk hit");
+            assertEquals(0, proxy.proxy().layerFailures(), "eviction is not failure");
+        }
+    }
+
+    @Test
+    void fillingPastDiskSize_evictsFromDisk_andRereadsFromS3() throws Exception {
+        try (var s3 = seed(); var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(),
+                "block-size", "4096", "cache-size", "1m", "disk-size", "2m")) {
+            for (int i = 0; i < OBJECTS; i++) {
+                assertEquals(200, proxy.get("/fill/obj-" + i).statusCode());
+            }
+
+            HttpResponse<byte[]> first = proxy.get("/fill/obj-0");
+
+            assertEquals(200, first.statusCode());
+            assertEquals("MISS", header(first, "X-Cache"), "evicted from every layer");
+            assertArrayEquals(S3Fixture.bytes(OBJECT_SIZE, 0), first.body());
+            assertEquals(0, proxy.proxy().layerFailures());
+        }
+        long onDisk;
+        try (Stream<Path> files = Files.walk(disk)) {
+            onDisk = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        }
+        assertTrue(onDisk < 3 * (2 << 20), "disk folder holds " + onDisk + " bytes for a 2 MiB layer");
+    }
+}
