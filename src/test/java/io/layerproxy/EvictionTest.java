@@ -22,7 +22,7 @@ class EvictionTest {
     private static final int OBJECT_SIZE = 16 * 1024;
 
     @RegisterExtension
-    static final S3ProxyExtension S3 = S3Fixture.authenticatedServer();
+    final S3ProxyExtension S3 = S3Fixture.authenticatedServer();
 
     @TempDir
     Path disk;

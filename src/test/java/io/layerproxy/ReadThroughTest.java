@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The layered read path end to end: real S3Proxy (with signature checks), real Jetty, real disk. */
 class ReadThroughTest {
     @RegisterExtension
-    static final S3ProxyExtension S3 = S3Fixture.authenticatedServer();
+    final S3ProxyExtension S3 = S3Fixture.authenticatedServer();
 
     @TempDir
     Path disk;

@@ -21,8 +21,8 @@ import java.util.Map;
 
 /**
  * Serves {@code GET|HEAD /{bucket}/{key}} below where it is mounted, from the layers of a {@link LayerProxy};
- * requests outside its url-patterns, and the mount root itself, go down the filter chain, so it can sit in an
- * existing webapp beside other servlets.
+ * requests outside its url-patterns, and paths of fewer than two segments, go down the filter chain, so it can
+ * sit in an existing webapp beside other servlets.
  *
  * <p>The proxy comes from, in order: the constructor (programmatic mounting); the {@link LayerProxyListener}
  * of the webapp (the WAR); else the filter builds its own from its init-params and the environment, and closes
@@ -76,12 +76,10 @@ public final class LayerProxyFilter implements Filter {
         }
         String path = req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo());
         for (String prefix : prefixes) {
-            if (path.startsWith(prefix + "/")) {
-                String rest = path.substring(prefix.length());
-                if (rest.length() > 1) {
-                    handler.handle(rest, req, resp);
-                    return;
-                }
+            // ours: /{bucket}/... below the mount; the root and single segments (favicon.ico) are not
+            if (path.startsWith(prefix + "/") && path.indexOf('/', prefix.length() + 2) > 0) {
+                handler.handle(path.substring(prefix.length()), req, resp);
+                return;
             }
         }
         chain.doFilter(request, response);

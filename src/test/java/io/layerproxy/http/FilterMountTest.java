@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The filter inside an existing webapp: configured by init-params, mounted under a sub-path, beside a servlet. */
 class FilterMountTest {
     @RegisterExtension
-    static final S3ProxyExtension S3 = S3ProxyExtension.builder().build(); // anonymous reads
+    final S3ProxyExtension S3 = S3ProxyExtension.builder().build(); // anonymous reads
 
     @TempDir
     Path disk;
