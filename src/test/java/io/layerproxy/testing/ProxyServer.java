@@ -1,6 +1,7 @@
 package io.layerproxy.testing;
 
 import io.layerproxy.LayerProxy;
+import io.layerproxy.Origin;
 import io.layerproxy.config.ConfigParser;
 import io.layerproxy.config.LayerProxyConfig;
 import io.layerproxy.config.Option;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * A layerproxy on a real Jetty on port 0, in front of a real S3-compatible endpoint, with its origin requests
@@ -37,6 +39,12 @@ public final class ProxyServer implements AutoCloseable {
     /** Starts a proxy for {@code endpoint} with its disk layer in {@code diskDir}, plus extra flags. */
     public static ProxyServer start(URI endpoint, Path diskDir, Map<String, String> env, String... flagPairs)
             throws Exception {
+        return start(endpoint, diskDir, env, origin -> origin, flagPairs);
+    }
+
+    /** As above, with the real S3 origin wrapped by {@code decorate} (e.g. to inject faults). */
+    public static ProxyServer start(URI endpoint, Path diskDir, Map<String, String> env,
+                                    UnaryOperator<Origin> decorate, String... flagPairs) throws Exception {
         Map<Option, List<String>> flags = new EnumMap<>(Option.class);
         flags.put(Option.LISTEN, List.of("127.0.0.1:0"));
         flags.put(Option.S3_ENDPOINT, List.of(endpoint.toString()));
@@ -49,8 +57,8 @@ public final class ProxyServer implements AutoCloseable {
             flags.put(Option.byName(flagPairs[i]).orElseThrow(), List.of(flagPairs[i + 1]));
         }
         LayerProxyConfig config = ConfigParser.parse(flags, Map.of(), Map.of());
-        var origin = new CountingOrigin(S3Origin.create(
-                S3Clients.create(config.awsRegion(), config.s3Endpoint(), true, env)));
+        var origin = new CountingOrigin(decorate.apply(S3Origin.create(
+                S3Clients.create(config.awsRegion(), config.s3Endpoint(), true, env))));
         LayerProxy proxy = ProxyFactory.create(config, origin);
         return new ProxyServer(StandaloneServer.start(config, proxy), origin, proxy);
     }
