@@ -13,6 +13,7 @@ import java.util.Map;
 /** Serializes {@link ObjectInfo} for layers, which store bytes. A value that does not decode is a miss. */
 final class InfoCodec {
     private static final int FORMAT = 0x4C500001; // "LP" + format version 1
+    private static final int MISSING = 0x4C50004E; // "LP" + 'N': the key did not exist at a time
 
     private InfoCodec() {
     }
@@ -38,6 +39,20 @@ final class InfoCodec {
             throw new UncheckedIOException(e); // cannot happen writing to memory
         }
         return bytes.toByteArray();
+    }
+
+    /** A negative entry: the origin said the key does not exist, at {@code when}. */
+    static byte[] encodeMissing(Instant when) {
+        return java.nio.ByteBuffer.allocate(12).putInt(MISSING).putLong(when.toEpochMilli()).array();
+    }
+
+    /** When a negative entry was recorded, or null when the bytes are not a negative entry. */
+    static Instant decodeMissing(byte[] bytes) {
+        if (bytes.length != 12) {
+            return null;
+        }
+        var buffer = java.nio.ByteBuffer.wrap(bytes);
+        return buffer.getInt() == MISSING ? Instant.ofEpochMilli(buffer.getLong()) : null;
     }
 
     /** The decoded info, or null when the bytes are not a complete value of this format. */

@@ -31,6 +31,8 @@ public final class LayerProxy implements AutoCloseable {
     public static final String ORIGIN = "origin";
 
     private static final Logger LOG = LoggerFactory.getLogger(LayerProxy.class);
+    /** Bounds the memory spent remembering keys for the watch loop (about 100 bytes a key). */
+    private static final int MAX_TRACKED_KEYS = 1_000_000;
 
     private final List<GuardedLayer> layers;
     private final Origin origin;
@@ -38,6 +40,8 @@ public final class LayerProxy implements AutoCloseable {
     private final Duration maxAge;
     private final Clock clock;
     private final Set<String> buckets;
+    private final Duration negativeTtl;
+    private final Set<ObjectKey> tracked = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private LayerProxy(Builder b) {
         this.layers = b.layers.stream().map(GuardedLayer::new).toList();
@@ -46,6 +50,7 @@ public final class LayerProxy implements AutoCloseable {
         this.maxAge = b.maxAge;
         this.clock = b.clock;
         this.buckets = Set.copyOf(b.buckets);
+        this.negativeTtl = b.negativeTtl;
     }
 
     public static Builder builder() {
@@ -69,8 +74,9 @@ public final class LayerProxy implements AutoCloseable {
     }
 
     /**
-     * The object's current metadata, from the fastest layer holding a version validated within max-age, else
-     * from the origin. A bucket outside the allowlist is not found, without asking the origin.
+     * The object's current metadata, from the fastest layer holding a version validated within max-age (or a
+     * "does not exist" answer within the negative TTL), else from the origin: a conditional request when a stale
+     * version is cached, a plain one otherwise. A bucket outside the allowlist is not found, without asking.
      */
     public Lookup lookup(ObjectKey key) {
         if (!allows(key.bucket())) {
@@ -78,11 +84,20 @@ public final class LayerProxy implements AutoCloseable {
         }
         String metaKey = metaKey(key);
         Instant now = clock.instant();
+        ObjectInfo stale = null;
         for (int i = 0; i < layers.size(); i++) {
             GuardedLayer layer = layers.get(i);
             byte[] raw = layer.get(metaKey);
             if (raw == null) {
                 continue;
+            }
+            Instant missingAt = InfoCodec.decodeMissing(raw);
+            if (missingAt != null) {
+                if (missingAt.plus(negativeTtl).isAfter(now)) {
+                    promote(metaKey, raw, i);
+                    return new Lookup(null, layer.name());
+                }
+                break; // an expired "does not exist": ask the origin
             }
             ObjectInfo info = InfoCodec.decode(raw);
             if (info == null) {
@@ -91,24 +106,80 @@ public final class LayerProxy implements AutoCloseable {
                 continue;
             }
             if (info.validatedAt().plus(maxAge).isAfter(now)) {
-                for (int j = 0; j < i; j++) {
-                    layers.get(j).put(metaKey, raw);
-                }
+                promote(metaKey, raw, i);
+                track(key);
                 return new Lookup(info, layer.name());
             }
-            break; // stale: the origin decides; same-ETag blocks stay valid because they are version-addressed
+            stale = info; // same-ETag blocks stay valid: they are version-addressed
+            break;
         }
-        ObjectInfo info = origin.head(key);
-        if (info == null) {
-            removeEverywhere(metaKey);
+        ObjectInfo current = stale == null ? origin.head(key) : origin.revalidate(key, stale);
+        if (current == null) {
+            tracked.remove(key);
+            if (negativeTtl.isZero()) {
+                removeEverywhere(metaKey);
+            } else {
+                putEverywhere(metaKey, InfoCodec.encodeMissing(now));
+            }
             return new Lookup(null, ORIGIN);
         }
-        info = info.validatedAt(now);
-        byte[] raw = InfoCodec.encode(info);
+        current = current.validatedAt(now);
+        putEverywhere(metaKey, InfoCodec.encode(current));
+        track(key);
+        return new Lookup(current, ORIGIN);
+    }
+
+    /**
+     * Compares a listing entry with the cached metadata. Unchanged: the cached version is re-stamped as validated
+     * now (no HEAD needed later) and this returns false. Changed (another ETag or size): the metadata is dropped so
+     * the next read fetches the new version, and this returns true. Not cached: false.
+     */
+    public boolean reconcile(Origin.Listed listed) {
+        String metaKey = metaKey(listed.key());
         for (GuardedLayer layer : layers) {
-            layer.put(metaKey, raw);
+            byte[] raw = layer.get(metaKey);
+            ObjectInfo info = raw == null ? null : InfoCodec.decode(raw);
+            if (info == null) {
+                continue;
+            }
+            if (unquote(info.etag()).equals(unquote(listed.etag())) && info.size() == listed.size()) {
+                putEverywhere(metaKey, InfoCodec.encode(info.validatedAt(clock.instant())));
+                return false;
+            }
+            removeEverywhere(metaKey);
+            return true;
         }
-        return new Lookup(info, ORIGIN);
+        return false;
+    }
+
+    /** Lists the objects under a prefix through the origin; nothing for a bucket outside the allowlist. */
+    public void list(String bucket, String prefix, java.util.function.Consumer<Origin.Listed> each) {
+        if (allows(bucket)) {
+            origin.list(bucket, prefix, each);
+        }
+    }
+
+    /** Keys whose metadata this proxy found or stored since it started: what the watch loop keeps fresh. */
+    public Set<ObjectKey> trackedKeys() {
+        return java.util.Collections.unmodifiableSet(tracked);
+    }
+
+    /**
+     * Loads an object's metadata and every block into the layers, as a read would, without a client.
+     *
+     * @return the object's size, or -1 when it does not exist
+     */
+    public long warm(ObjectKey key) {
+        Lookup lookup = lookup(key);
+        if (!lookup.found()) {
+            return -1;
+        }
+        try (ObjectBody body = open(key, lookup.info(), 0, lookup.info().size())) {
+            body.writeTo(org.apache.commons.io.output.NullOutputStream.INSTANCE);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e); // cannot happen: the sink never fails
+        }
+        return lookup.info().size();
     }
 
     /**
@@ -124,6 +195,7 @@ public final class LayerProxy implements AutoCloseable {
 
     /** Forgets the object's metadata in every layer; its blocks become unreachable and age out. */
     public void invalidate(ObjectKey key) {
+        tracked.remove(key);
         removeEverywhere(metaKey(key));
     }
 
@@ -158,6 +230,29 @@ public final class LayerProxy implements AutoCloseable {
         return "m:" + key.bucket() + "/" + key.key();
     }
 
+    private void promote(String key, byte[] raw, int foundAt) {
+        for (int j = 0; j < foundAt; j++) {
+            layers.get(j).put(key, raw);
+        }
+    }
+
+    private void putEverywhere(String key, byte[] raw) {
+        for (GuardedLayer layer : layers) {
+            layer.put(key, raw);
+        }
+    }
+
+    private void track(ObjectKey key) {
+        if (tracked.size() < MAX_TRACKED_KEYS) {
+            tracked.add(key); // past the bound, keys stay fresh by max-age alone
+        }
+    }
+
+    private static String unquote(String etag) {
+        return etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"")
+                ? etag.substring(1, etag.length() - 1) : etag;
+    }
+
     private void removeEverywhere(String key) {
         for (GuardedLayer layer : layers) {
             layer.remove(key);
@@ -176,6 +271,7 @@ public final class LayerProxy implements AutoCloseable {
         private Duration maxAge = Duration.ofSeconds(60);
         private Clock clock = Clock.systemUTC();
         private Set<String> buckets = Set.of();
+        private Duration negativeTtl = Duration.ofSeconds(10);
 
         private Builder() {
         }
@@ -203,6 +299,12 @@ public final class LayerProxy implements AutoCloseable {
         /** How long metadata is trusted before the origin is asked again. */
         public Builder maxAge(Duration maxAge) {
             this.maxAge = Objects.requireNonNull(maxAge, "maxAge");
+            return this;
+        }
+
+        /** How long a "does not exist" answer is remembered; zero asks the origin every time. */
+        public Builder negativeTtl(Duration negativeTtl) {
+            this.negativeTtl = Objects.requireNonNull(negativeTtl, "negativeTtl");
             return this;
         }
 

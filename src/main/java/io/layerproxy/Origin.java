@@ -1,6 +1,7 @@
 package io.layerproxy;
 
 import java.io.InputStream;
+import java.util.function.Consumer;
 
 /**
  * The authority behind the local layers, normally S3. Only the origin surfaces errors to clients, as
@@ -16,6 +17,22 @@ public interface Origin extends AutoCloseable {
      * version: callers must never splice bytes of two versions.
      */
     InputStream read(ObjectKey key, String etag, long first, long last);
+
+    /**
+     * Asks whether {@code cached} is still the current version, with a conditional request where the origin
+     * supports one. Returns {@code cached} itself when it is, the new version's metadata when it changed, null
+     * when the object is gone.
+     */
+    default ObjectInfo revalidate(ObjectKey key, ObjectInfo cached) {
+        return head(key);
+    }
+
+    /** One object of a listing. */
+    record Listed(ObjectKey key, String etag, long size) {
+    }
+
+    /** Calls {@code each} for every object under {@code prefix} in {@code bucket}, all pages, in key order. */
+    void list(String bucket, String prefix, Consumer<Listed> each);
 
     @Override
     void close();

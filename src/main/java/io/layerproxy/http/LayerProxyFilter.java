@@ -3,7 +3,6 @@ package io.layerproxy.http;
 import io.layerproxy.LayerProxy;
 import io.layerproxy.config.ConfigParser;
 import io.layerproxy.config.LayerProxyConfig;
-import io.layerproxy.config.ProxyFactory;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -31,7 +30,7 @@ import java.util.Map;
 public final class LayerProxyFilter implements Filter {
     private LayerProxy proxy;
     private LayerProxyConfig config;
-    private boolean ownsProxy;
+    private LayerProxyListener.Installed owned;
     private List<String> prefixes = List.of("");
     private ObjectHandler handler;
 
@@ -60,11 +59,11 @@ public final class LayerProxyFilter implements Filter {
                 } catch (IllegalArgumentException e) {
                     throw new ServletException("layerproxy configuration: " + e.getMessage(), e);
                 }
-                proxy = ProxyFactory.create(config, System.getenv());
-                ownsProxy = true;
+                owned = LayerProxyListener.Installed.start(config);
+                proxy = owned.proxy();
             }
         }
-        handler = new ObjectHandler(proxy);
+        handler = new ObjectHandler(proxy, config);
     }
 
     @Override
@@ -87,8 +86,8 @@ public final class LayerProxyFilter implements Filter {
 
     @Override
     public void destroy() {
-        if (ownsProxy && proxy != null) {
-            proxy.close();
+        if (owned != null) {
+            owned.close();
         }
     }
 

@@ -4,6 +4,7 @@ import io.layerproxy.LayerProxy;
 import io.layerproxy.config.ConfigParser;
 import io.layerproxy.config.LayerProxyConfig;
 import io.layerproxy.config.ProxyFactory;
+import io.layerproxy.watch.BackgroundTasks;
 import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
@@ -15,7 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Owns the proxy's lifecycle in a webapp: builds it when the webapp starts, from the environment, context params
+ * Owns the proxy's lifecycle in a webapp: builds it (and starts prefetch and the watch loop) when the webapp starts, from the environment, context params
  * named {@code layerproxy.<option>} (a deployment's override, e.g. Tomcat's context.xml) and the
  * {@link LayerProxyFilter}'s init-params, in that precedence; closes it when the webapp stops, so the disk
  * layer is flushed for the next start.
@@ -26,7 +27,17 @@ public final class LayerProxyListener implements ServletContextListener {
     private static final String CONTEXT_PARAM_PREFIX = "layerproxy.";
 
     /** What the listener installed in the servlet context. */
-    record Installed(LayerProxy proxy, LayerProxyConfig config) {
+    record Installed(LayerProxy proxy, LayerProxyConfig config, BackgroundTasks tasks) {
+        /** Stops the background work first, then the proxy (flushing the disk layer). */
+        void close() {
+            tasks.close();
+            proxy.close();
+        }
+
+        static Installed start(LayerProxyConfig config) {
+            LayerProxy proxy = ProxyFactory.create(config, System.getenv());
+            return new Installed(proxy, config, BackgroundTasks.start(proxy, config));
+        }
     }
 
     @Override
@@ -45,7 +56,7 @@ public final class LayerProxyListener implements ServletContextListener {
             LOG.error("layerproxy not started: {}", e.getMessage());
             throw new IllegalStateException("layerproxy configuration: " + e.getMessage(), e);
         }
-        context.setAttribute(ATTRIBUTE, new Installed(ProxyFactory.create(config, System.getenv()), config));
+        context.setAttribute(ATTRIBUTE, Installed.start(config));
     }
 
     @Override
@@ -53,7 +64,7 @@ public final class LayerProxyListener implements ServletContextListener {
         Object installed = event.getServletContext().getAttribute(ATTRIBUTE);
         event.getServletContext().removeAttribute(ATTRIBUTE);
         if (installed instanceof Installed i) {
-            i.proxy().close();
+            i.close();
             LOG.info("layerproxy stopped");
         }
     }

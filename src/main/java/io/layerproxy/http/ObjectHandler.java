@@ -6,6 +6,7 @@ import io.layerproxy.ObjectBody;
 import io.layerproxy.ObjectInfo;
 import io.layerproxy.ObjectKey;
 import io.layerproxy.OriginException;
+import io.layerproxy.config.LayerProxyConfig;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -17,9 +18,13 @@ final class ObjectHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ObjectHandler.class);
 
     private final LayerProxy proxy;
+    private final ObjectKey fallback;
+    private final int fallbackStatus;
 
-    ObjectHandler(LayerProxy proxy) {
+    ObjectHandler(LayerProxy proxy, LayerProxyConfig config) {
         this.proxy = proxy;
+        this.fallback = config.onDne();
+        this.fallbackStatus = config.onDneStatus();
     }
 
     void handle(String path, HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -39,16 +44,17 @@ final class ObjectHandler {
         }
         try {
             Lookup lookup = proxy.lookup(key);
-            if (!lookup.found()) {
+            if (lookup.found()) {
+                send(req, resp, key, lookup, HttpServletResponse.SC_OK, head);
+                return;
+            }
+            // the fallback answers for missing keys of allowed buckets only; it is looked up, never recursed into
+            Lookup substitute = fallback != null && proxy.allows(key.bucket()) ? proxy.lookup(fallback) : null;
+            if (substitute != null && substitute.found()) {
+                send(req, resp, fallback, substitute, fallbackStatus, head);
+            } else {
                 Responses.error(resp, HttpServletResponse.SC_NOT_FOUND, "no such object: " + key);
-                return;
             }
-            if (head || lookup.info().size() == 0) {
-                Responses.objectHeaders(req, resp, key, lookup.info(), lookup.layer());
-                resp.setContentLengthLong(lookup.info().size());
-                return;
-            }
-            sendBody(req, resp, key, lookup.info());
         } catch (OriginException e) {
             if (resp.isCommitted()) {
                 // headers promised a length we cannot deliver: abort rather than complete short
@@ -57,6 +63,17 @@ final class ObjectHandler {
             }
             Responses.originError(resp, e);
         }
+    }
+
+    private void send(HttpServletRequest req, HttpServletResponse resp, ObjectKey key, Lookup lookup, int status,
+                      boolean head) throws IOException {
+        resp.setStatus(status);
+        if (head || lookup.info().size() == 0) {
+            Responses.objectHeaders(req, resp, key, lookup.info(), lookup.layer());
+            resp.setContentLengthLong(lookup.info().size());
+            return;
+        }
+        sendBody(req, resp, key, lookup.info());
     }
 
     private void sendBody(HttpServletRequest req, HttpServletResponse resp, ObjectKey key, ObjectInfo info)

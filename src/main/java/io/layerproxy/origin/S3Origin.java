@@ -10,6 +10,7 @@ import java.net.SocketTimeoutException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
@@ -19,6 +20,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /** The S3 origin, through the AWS SDK for Java v2. Build the client with {@link S3Clients}. */
 public final class S3Origin implements Origin {
@@ -35,12 +37,28 @@ public final class S3Origin implements Origin {
 
     @Override
     public ObjectInfo head(ObjectKey key) {
+        return headIfNoneMatch(key, null);
+    }
+
+    /** A conditional HEAD: S3 answers 304 when the ETag still matches, so nothing changed. */
+    @Override
+    public ObjectInfo revalidate(ObjectKey key, ObjectInfo cached) {
+        ObjectInfo current = headIfNoneMatch(key, cached.etag());
+        return current == NOT_MODIFIED ? cached : current;
+    }
+
+    private static final ObjectInfo NOT_MODIFIED = new ObjectInfo(0, "", null, null, Map.of(), Instant.EPOCH);
+
+    private ObjectInfo headIfNoneMatch(ObjectKey key, String etag) {
         HeadObjectResponse r;
         try {
-            r = s3.headObject(b -> b.bucket(key.bucket()).key(key.key()));
+            r = s3.headObject(b -> b.bucket(key.bucket()).key(key.key()).ifNoneMatch(etag));
         } catch (S3Exception e) {
             if (e.statusCode() == 404) {
                 return null;
+            }
+            if (e.statusCode() == 304 && etag != null) {
+                return NOT_MODIFIED;
             }
             throw translate("HEAD", key, e);
         } catch (SdkException e) {
@@ -58,6 +76,28 @@ public final class S3Origin implements Origin {
         r.metadata().forEach((name, value) -> headers.put("x-amz-meta-" + name, value));
         return new ObjectInfo(r.contentLength(), r.eTag(), r.lastModified(), r.contentType(), headers,
                 Instant.EPOCH);
+    }
+
+    @Override
+    public void list(String bucket, String prefix, Consumer<Listed> each) {
+        try {
+            for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents()) {
+                ObjectKey key;
+                try {
+                    key = new ObjectKey(bucket, o.key());
+                } catch (IllegalArgumentException e) {
+                    continue; // a key this proxy cannot serve is not worth watching
+                }
+                each.accept(new Listed(key, o.eTag(), o.size() == null ? 0 : o.size()));
+            }
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return; // no such bucket: nothing under the prefix
+            }
+            throw translate("LIST", new ObjectKey(bucket, prefix.isEmpty() ? "*" : prefix), e);
+        } catch (SdkException e) {
+            throw translate("LIST", new ObjectKey(bucket, prefix.isEmpty() ? "*" : prefix), e);
+        }
     }
 
     @Override

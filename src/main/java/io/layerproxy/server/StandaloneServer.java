@@ -3,6 +3,7 @@ package io.layerproxy.server;
 import io.layerproxy.LayerProxy;
 import io.layerproxy.config.LayerProxyConfig;
 import io.layerproxy.http.LayerProxyFilter;
+import io.layerproxy.watch.BackgroundTasks;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -28,16 +29,19 @@ public final class StandaloneServer implements AutoCloseable {
     private final Server server;
     private final ServerConnector connector;
     private final LayerProxy proxy;
+    private final BackgroundTasks tasks;
 
-    private StandaloneServer(Server server, ServerConnector connector, LayerProxy proxy) {
+    private StandaloneServer(Server server, ServerConnector connector, LayerProxy proxy, BackgroundTasks tasks) {
         this.server = server;
         this.connector = connector;
         this.proxy = proxy;
+        this.tasks = tasks;
     }
 
     /**
-     * Starts serving {@code proxy} on {@code config}'s listen address. The server owns the proxy from here on:
-     * {@link #close()} stops Jetty, then closes the proxy (flushing the disk layer).
+     * Starts serving {@code proxy} on {@code config}'s listen address, with prefetch and the watch loop as
+     * {@code config} asks. The server owns the proxy from here on: {@link #close()} stops Jetty, then the
+     * background tasks, then closes the proxy (flushing the disk layer).
      */
     public static StandaloneServer start(LayerProxyConfig config, LayerProxy proxy) throws Exception {
         var threads = new QueuedThreadPool(256, 8);
@@ -64,7 +68,7 @@ public final class StandaloneServer implements AutoCloseable {
             proxy.close();
             throw e;
         }
-        var started = new StandaloneServer(server, connector, proxy);
+        var started = new StandaloneServer(server, connector, proxy, BackgroundTasks.start(proxy, config));
         LOG.info("layerproxy listening on http://{}:{}/", config.listenHost() == null ? "0.0.0.0"
                 : config.listenHost(), started.port());
         return started;
@@ -86,6 +90,7 @@ public final class StandaloneServer implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("stopping Jetty: {}", e.toString());
         } finally {
+            tasks.close();
             proxy.close();
         }
     }

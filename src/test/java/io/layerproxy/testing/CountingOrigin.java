@@ -5,12 +5,15 @@ import io.layerproxy.ObjectKey;
 import io.layerproxy.Origin;
 import java.io.InputStream;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /** Counts the requests a real origin receives; it passes every call through unchanged. */
 public final class CountingOrigin implements Origin {
     private final Origin origin;
     private final AtomicInteger heads = new AtomicInteger();
     private final AtomicInteger reads = new AtomicInteger();
+    private final AtomicInteger lists = new AtomicInteger();
+    private final AtomicInteger revalidations = new AtomicInteger();
 
     public CountingOrigin(Origin origin) {
         this.origin = origin;
@@ -24,6 +27,16 @@ public final class CountingOrigin implements Origin {
         return reads.get();
     }
 
+    /** Conditional HEADs, a part of {@link #heads()}. */
+    public int revalidations() {
+        return revalidations.get();
+    }
+
+    public int lists() {
+        return lists.get();
+    }
+
+    /** HEADs (plain and conditional) and GETs; listings are counted apart. */
     public int requests() {
         return heads() + reads();
     }
@@ -32,6 +45,19 @@ public final class CountingOrigin implements Origin {
     public ObjectInfo head(ObjectKey key) {
         heads.incrementAndGet();
         return origin.head(key);
+    }
+
+    @Override
+    public ObjectInfo revalidate(ObjectKey key, ObjectInfo cached) {
+        heads.incrementAndGet();
+        revalidations.incrementAndGet();
+        return origin.revalidate(key, cached);
+    }
+
+    @Override
+    public void list(String bucket, String prefix, Consumer<Listed> each) {
+        lists.incrementAndGet();
+        origin.list(bucket, prefix, each);
     }
 
     @Override

@@ -32,6 +32,11 @@ public final class TruncatingOrigin implements Origin {
     }
 
     @Override
+    public void list(String bucket, String prefix, java.util.function.Consumer<Listed> each) {
+        origin.list(bucket, prefix, each);
+    }
+
+    @Override
     public void close() {
         origin.close();
     }
