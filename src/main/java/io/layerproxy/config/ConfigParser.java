@@ -113,10 +113,16 @@ public final class ConfigParser {
                     + " characters");
         }
 
+        String entries = values.single(Option.MANY_MAX_ENTRIES);
+        int manyMaxEntries = (int) integer(Option.MANY_MAX_ENTRIES, entries, entries, 1, 1_000_000,
+                "between 1 and 1000000");
+        long manyMaxBytes = size(Option.MANY_MAX_BYTES, values.single(Option.MANY_MAX_BYTES), 1);
+
         return new LayerProxyConfig(host, port, region, endpoint, pathStyle, onDne, onDneStatus, cacheSize, diskDir,
                 diskSize, seconds(Option.WATCH, values.single(Option.WATCH)), prefetch, buckets,
                 seconds(Option.MAX_AGE, values.single(Option.MAX_AGE)), (int) blockSize,
-                seconds(Option.NEGATIVE_TTL, values.single(Option.NEGATIVE_TTL)), token);
+                seconds(Option.NEGATIVE_TTL, values.single(Option.NEGATIVE_TTL)), token, manyMaxEntries,
+                manyMaxBytes);
     }
 
     /** Reads an option's value from the first source that has it. */

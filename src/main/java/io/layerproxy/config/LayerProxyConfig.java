@@ -19,11 +19,14 @@ import java.util.Set;
  * @param buckets     allowed buckets; empty allows any
  * @param diskSize    disk layer bytes; zero turns the disk layer off
  * @param adminToken  bearer token for state-changing endpoints, or null when they are off
+ * @param manyMaxEntries most objects in one {@code POST /_many/} zip
+ * @param manyMaxBytes   most object bytes in one {@code POST /_many/} zip
  */
 public record LayerProxyConfig(String listenHost, int listenPort, String awsRegion, URI s3Endpoint,
                                boolean pathStyle, ObjectKey onDne, int onDneStatus, long cacheSize, Path diskDir,
                                long diskSize, Duration watch, List<BucketPrefix> prefetch, Set<String> buckets,
-                               Duration maxAge, int blockSize, Duration negativeTtl, String adminToken) {
+                               Duration maxAge, int blockSize, Duration negativeTtl, String adminToken,
+                               int manyMaxEntries, long manyMaxBytes) {
 
     /** A bucket and a key prefix in it (possibly empty: the whole bucket). */
     public record BucketPrefix(String bucket, String prefix) {
@@ -52,6 +55,7 @@ public record LayerProxyConfig(String listenHost, int listenPort, String awsRegi
                 + ", disk-dir=" + diskDir + ", disk-size=" + diskSize + ", watch=" + watch.toSeconds()
                 + ", prefetch=" + prefetch + ", buckets=" + buckets + ", max-age=" + maxAge.toSeconds()
                 + ", block-size=" + blockSize + ", negative-ttl=" + negativeTtl.toSeconds()
-                + ", admin-token=" + (adminToken == null ? "(off)" : "(set)") + "]";
+                + ", admin-token=" + (adminToken == null ? "(off)" : "(set)") + ", many-max-entries=" + manyMaxEntries
+                + ", many-max-bytes=" + manyMaxBytes + "]";
     }
 }

@@ -36,7 +36,11 @@ public enum Option {
             "Cache block size in bytes (4k to 64m)."),
     NEGATIVE_TTL("negative-ttl", "LAYERPROXY_NEGATIVE_TTL", "10", "SECONDS", "Seconds a 404 is remembered."),
     ADMIN_TOKEN("admin-token", "LAYERPROXY_ADMIN_TOKEN", null, "TOKEN",
-            "Bearer token for purge and other state-changing endpoints; unset turns them off.");
+            "Bearer token for purge and other state-changing endpoints; unset turns them off."),
+    MANY_MAX_ENTRIES("many-max-entries", "LAYERPROXY_MANY_MAX_ENTRIES", "10000", "COUNT",
+            "Most objects one POST /_many/ zip may hold, after * expansion."),
+    MANY_MAX_BYTES("many-max-bytes", "LAYERPROXY_MANY_MAX_BYTES", "10g", "BYTES",
+            "Most bytes of objects one POST /_many/ zip may hold (suffixes k, m, g accepted).");
 
     private final String name;
     private final String env;

@@ -33,6 +33,7 @@ public final class LayerProxyFilter implements Filter {
     private LayerProxyListener.Installed owned;
     private List<String> prefixes = List.of("");
     private ObjectHandler handler;
+    private ManyHandler many;
 
     /** For containers: the proxy is found or built in {@link #init(FilterConfig)}. */
     public LayerProxyFilter() {
@@ -64,6 +65,7 @@ public final class LayerProxyFilter implements Filter {
             }
         }
         handler = new ObjectHandler(proxy, config);
+        many = new ManyHandler(proxy, config);
     }
 
     @Override
@@ -75,6 +77,10 @@ public final class LayerProxyFilter implements Filter {
         }
         String path = req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo());
         for (String prefix : prefixes) {
+            if (path.equals(prefix + "/_many/") || path.equals(prefix + "/_many")) {
+                many.handle(req, resp);
+                return;
+            }
             // ours: /{bucket}/... below the mount; the root and single segments (favicon.ico) are not
             if (path.startsWith(prefix + "/") && path.indexOf('/', prefix.length() + 2) > 0) {
                 handler.handle(path.substring(prefix.length()), req, resp);
