@@ -95,10 +95,8 @@ final class ManyHandler {
     }
 
     private List<String> parse(HttpServletRequest req) throws IOException, Rejected {
-        if (req.getContentLengthLong() > MAX_BODY_BYTES) {
-            throw new Rejected(HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE,
-                    "request body over " + MAX_BODY_BYTES + " bytes");
-        }
+        // read up to the limit even when Content-Length is over it: answering before the client finished sending
+        // lets the connection close under it, and it may never see the 413
         InputStream body = BoundedInputStream.builder().setInputStream(req.getInputStream())
                 .setMaxCount(MAX_BODY_BYTES + 1L).get();
         byte[] bytes = body.readAllBytes();
