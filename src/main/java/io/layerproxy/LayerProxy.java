@@ -159,6 +159,11 @@ public final class LayerProxy implements AutoCloseable {
         }
     }
 
+    /** One ListObjectsV2 page from the origin; null for a missing bucket or one outside the allowlist. */
+    public Origin.ListPage listPage(Origin.ListRequest request) {
+        return allows(request.bucket()) ? origin.listPage(request) : null;
+    }
+
     /** Keys whose metadata this proxy found or stored since it started: what the watch loop keeps fresh. */
     public Set<ObjectKey> trackedKeys() {
         return java.util.Collections.unmodifiableSet(tracked);

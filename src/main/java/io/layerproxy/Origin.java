@@ -34,6 +34,28 @@ public interface Origin extends AutoCloseable {
     /** Calls {@code each} for every object under {@code prefix} in {@code bucket}, all pages, in key order. */
     void list(String bucket, String prefix, Consumer<Listed> each);
 
+    /** What an S3 client asked of ListObjectsV2; null fields were not given. */
+    record ListRequest(String bucket, String prefix, String delimiter, Integer maxKeys, String continuationToken,
+                       String startAfter) {
+    }
+
+    /** One object of a {@link ListPage}. */
+    record ListedObject(String key, java.time.Instant lastModified, String etag, long size, String storageClass) {
+    }
+
+    /** One page of ListObjectsV2, as S3 returned it. */
+    record ListPage(boolean truncated, String nextContinuationToken, java.util.List<ListedObject> contents,
+                    java.util.List<String> commonPrefixes) {
+    }
+
+    /**
+     * One page of ListObjectsV2 exactly as asked, for S3 clients listing through the proxy; null when the bucket
+     * does not exist. Origins that cannot list pages throw {@link UnsupportedOperationException}.
+     */
+    default ListPage listPage(ListRequest request) {
+        throw new UnsupportedOperationException("this origin does not serve ListObjectsV2");
+    }
+
     @Override
     void close();
 }

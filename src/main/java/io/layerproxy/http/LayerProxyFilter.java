@@ -34,6 +34,7 @@ public final class LayerProxyFilter implements Filter {
     private List<String> prefixes = List.of("");
     private ObjectHandler handler;
     private ManyHandler many;
+    private ListHandler list;
 
     /** For containers: the proxy is found or built in {@link #init(FilterConfig)}. */
     public LayerProxyFilter() {
@@ -66,6 +67,7 @@ public final class LayerProxyFilter implements Filter {
         }
         handler = new ObjectHandler(proxy, config);
         many = new ManyHandler(proxy, config);
+        list = new ListHandler(proxy);
     }
 
     @Override
@@ -81,9 +83,20 @@ public final class LayerProxyFilter implements Filter {
                 many.handle(req, resp);
                 return;
             }
+            if (!path.startsWith(prefix + "/") || path.length() == prefix.length() + 1) {
+                continue;
+            }
+            String rest = path.substring(prefix.length());
+            int slash = rest.indexOf('/', 1);
+            // /{bucket} or /{bucket}/ asked by an S3 client (or with list-type): a bucket listing
+            if ((slash < 0 || slash == rest.length() - 1)
+                    && (req.getParameter("list-type") != null || S3Errors.fromS3Client(req))) {
+                list.handle(rest.substring(1, slash < 0 ? rest.length() : slash), req, resp);
+                return;
+            }
             // ours: /{bucket}/... below the mount; the root and single segments (favicon.ico) are not
-            if (path.startsWith(prefix + "/") && path.indexOf('/', prefix.length() + 2) > 0) {
-                handler.handle(path.substring(prefix.length()), req, resp);
+            if (slash > 0) {
+                handler.handle(rest, req, resp);
                 return;
             }
         }

@@ -37,21 +37,60 @@ final class Responses {
         for (Map.Entry<String, String> header : info.headers().entrySet()) {
             resp.setHeader(header.getKey(), header.getValue());
         }
+        resp.setHeader("Accept-Ranges", "bytes");
+        cacheHeaders(resp, layer);
+    }
+
+    static void cacheHeaders(HttpServletResponse resp, String layer) {
         resp.setHeader("X-Cache", LayerProxy.ORIGIN.equals(layer) ? "MISS" : "HIT");
         resp.setHeader("X-Cache-Layer", layer);
     }
 
-    static void originError(HttpServletResponse resp, OriginException e) throws IOException {
-        int status = switch (e.kind()) {
+    /** RFC 9110 §15.4.5: a 304 carries the validators and caching headers a 200 would have. */
+    static void notModified(HttpServletResponse resp, ObjectInfo info, String layer) {
+        resp.setStatus(HttpServletResponse.SC_NOT_MODIFIED);
+        resp.setHeader("ETag", info.etag());
+        if (info.lastModified() != null) {
+            resp.setHeader("Last-Modified", HTTP_DATE.format(info.lastModified()));
+        }
+        for (String name : new String[] {"Cache-Control", "Expires"}) {
+            String value = info.headers().get(name);
+            if (value != null) {
+                resp.setHeader(name, value);
+            }
+        }
+        cacheHeaders(resp, layer);
+    }
+
+    /** The one mapping of origin failures to statuses. */
+    static int status(OriginException e) {
+        return switch (e.kind()) {
             case DENIED -> HttpServletResponse.SC_FORBIDDEN;
             case CHANGED -> HttpServletResponse.SC_SERVICE_UNAVAILABLE;
             case TIMEOUT -> HttpServletResponse.SC_GATEWAY_TIMEOUT;
             case UNAVAILABLE, BAD_RESPONSE -> HttpServletResponse.SC_BAD_GATEWAY;
         };
+    }
+
+    static void originError(HttpServletResponse resp, OriginException e) throws IOException {
         if (e.kind() == OriginException.Kind.CHANGED) {
             resp.setHeader("Retry-After", "1");
         }
-        error(resp, status, e.getMessage());
+        error(resp, status(e), e.getMessage());
+    }
+
+    /**
+     * An error in the form the client understands: S3's XML error document for S3 clients ({@code code} null:
+     * derived from the status), one line of text for everyone else.
+     */
+    static void error(HttpServletRequest req, HttpServletResponse resp, int status, String code, String message,
+                      ObjectKey key) throws IOException {
+        if (S3Errors.fromS3Client(req)) {
+            S3Errors.write(resp, status, code == null ? S3Errors.code(status) : code, message,
+                    key == null ? null : key.bucket(), key == null ? null : key.key());
+        } else {
+            error(resp, status, message);
+        }
     }
 
     /** A short plain-text error; messages are ours and never carry credentials, paths or stack traces. */

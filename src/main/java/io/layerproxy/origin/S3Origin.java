@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.net.SocketTimeoutException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import software.amazon.awssdk.core.ResponseInputStream;
@@ -17,8 +18,10 @@ import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -98,6 +101,26 @@ public final class S3Origin implements Origin {
         } catch (SdkException e) {
             throw translate("LIST", new ObjectKey(bucket, prefix.isEmpty() ? "*" : prefix), e);
         }
+    }
+
+    @Override
+    public ListPage listPage(ListRequest q) {
+        ListObjectsV2Response r;
+        try {
+            r = s3.listObjectsV2(b -> b.bucket(q.bucket()).prefix(q.prefix()).delimiter(q.delimiter())
+                    .maxKeys(q.maxKeys()).continuationToken(q.continuationToken()).startAfter(q.startAfter()));
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return null;
+            }
+            throw translate("LIST", new ObjectKey(q.bucket(), "*"), e);
+        } catch (SdkException e) {
+            throw translate("LIST", new ObjectKey(q.bucket(), "*"), e);
+        }
+        List<ListedObject> contents = r.contents().stream().map(o -> new ListedObject(o.key(), o.lastModified(),
+                o.eTag(), o.size() == null ? 0 : o.size(), o.storageClassAsString())).toList();
+        List<String> prefixes = r.commonPrefixes().stream().map(CommonPrefix::prefix).toList();
+        return new ListPage(Boolean.TRUE.equals(r.isTruncated()), r.nextContinuationToken(), contents, prefixes);
     }
 
     @Override

@@ -14,6 +14,7 @@ public final class CountingOrigin implements Origin {
     private final AtomicInteger reads = new AtomicInteger();
     private final AtomicInteger lists = new AtomicInteger();
     private final AtomicInteger revalidations = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong bytesAsked = new java.util.concurrent.atomic.AtomicLong();
 
     public CountingOrigin(Origin origin) {
         this.origin = origin;
@@ -30,6 +31,11 @@ public final class CountingOrigin implements Origin {
     /** Conditional HEADs, a part of {@link #heads()}. */
     public int revalidations() {
         return revalidations.get();
+    }
+
+    /** Bytes asked of the origin by ranged reads, summed. */
+    public long bytesAsked() {
+        return bytesAsked.get();
     }
 
     public int lists() {
@@ -61,8 +67,15 @@ public final class CountingOrigin implements Origin {
     }
 
     @Override
+    public ListPage listPage(ListRequest request) {
+        lists.incrementAndGet();
+        return origin.listPage(request);
+    }
+
+    @Override
     public InputStream read(ObjectKey key, String etag, long first, long last) {
         reads.incrementAndGet();
+        bytesAsked.addAndGet(last - first + 1);
         return origin.read(key, etag, first, last);
     }
 

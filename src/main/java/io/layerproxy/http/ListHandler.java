@@ -1,0 +1,147 @@
+package io.layerproxy.http;
+
+import io.layerproxy.LayerProxy;
+import io.layerproxy.ObjectKey;
+import io.layerproxy.Origin.ListPage;
+import io.layerproxy.Origin.ListRequest;
+import io.layerproxy.Origin.ListedObject;
+import io.layerproxy.OriginException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import javax.xml.stream.XMLOutputFactory;
+import javax.xml.stream.XMLStreamException;
+import javax.xml.stream.XMLStreamWriter;
+import software.amazon.awssdk.utils.http.SdkHttpUtils;
+
+/**
+ * {@code GET /{bucket}?list-type=2&prefix=...}: ListObjectsV2 for S3 clients, answered from S3 with the proxy's
+ * credentials (never the client's) and written back in S3's XML. Listings are not cached.
+ */
+final class ListHandler {
+    private static final XMLOutputFactory XML = XMLOutputFactory.newFactory();
+    private static final DateTimeFormatter ISO_MILLIS =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+    private static final int MAX_KEYS = 1000;
+
+    private final LayerProxy proxy;
+
+    ListHandler(LayerProxy proxy) {
+        this.proxy = proxy;
+    }
+
+    void handle(String bucket, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (!"GET".equals(req.getMethod())) {
+            resp.setHeader("Allow", "GET");
+            S3Errors.write(resp, 405, "MethodNotAllowed", "only GET lists a bucket", bucket, null);
+            return;
+        }
+        if (!"2".equals(req.getParameter("list-type"))) {
+            S3Errors.write(resp, 501, "NotImplemented", "only ListObjectsV2 (list-type=2) is supported", bucket,
+                    null);
+            return;
+        }
+        if (!ObjectKey.isValidBucket(bucket)) {
+            S3Errors.write(resp, 400, "InvalidBucketName", "The specified bucket is not valid.", bucket, null);
+            return;
+        }
+        Integer maxKeys;
+        try {
+            maxKeys = req.getParameter("max-keys") == null ? MAX_KEYS
+                    : Math.min(MAX_KEYS, Integer.parseInt(req.getParameter("max-keys")));
+            if (maxKeys < 0) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            S3Errors.write(resp, 400, "InvalidArgument", "max-keys must be an integer between 0 and 1000",
+                    bucket, null);
+            return;
+        }
+        boolean urlEncoded = "url".equals(req.getParameter("encoding-type"));
+        var request = new ListRequest(bucket, req.getParameter("prefix"), req.getParameter("delimiter"), maxKeys,
+                req.getParameter("continuation-token"), req.getParameter("start-after"));
+        ListPage page;
+        try {
+            page = proxy.listPage(request);
+        } catch (OriginException e) {
+            int status = Responses.status(e);
+            S3Errors.write(resp, status, S3Errors.code(status), e.getMessage(), bucket, null);
+            return;
+        } catch (UnsupportedOperationException e) {
+            S3Errors.write(resp, 501, "NotImplemented", "this proxy's origin cannot list", bucket, null);
+            return;
+        }
+        if (page == null) {
+            S3Errors.write(resp, 404, "NoSuchBucket", "The specified bucket does not exist.", bucket, null);
+            return;
+        }
+        byte[] body = xml(request, page, urlEncoded).getBytes(StandardCharsets.UTF_8);
+        resp.setStatus(200);
+        resp.setContentType("application/xml;charset=utf-8");
+        resp.setContentLength(body.length);
+        resp.getOutputStream().write(body);
+    }
+
+    private static String xml(ListRequest q, ListPage page, boolean urlEncoded) throws IOException {
+        var out = new StringWriter();
+        try {
+            XMLStreamWriter xml = XML.createXMLStreamWriter(out);
+            xml.writeStartDocument("UTF-8", "1.0");
+            xml.writeStartElement("ListBucketResult");
+            xml.writeDefaultNamespace("http://s3.amazonaws.com/doc/2006-03-01/");
+            S3Errors.element(xml, "Name", q.bucket());
+            S3Errors.element(xml, "Prefix", encode(q.prefix() == null ? "" : q.prefix(), urlEncoded));
+            if (q.delimiter() != null) {
+                S3Errors.element(xml, "Delimiter", encode(q.delimiter(), urlEncoded));
+            }
+            S3Errors.element(xml, "MaxKeys", String.valueOf(q.maxKeys()));
+            S3Errors.element(xml, "KeyCount", String.valueOf(page.contents().size() + page.commonPrefixes().size()));
+            S3Errors.element(xml, "IsTruncated", String.valueOf(page.truncated()));
+            if (q.continuationToken() != null) {
+                S3Errors.element(xml, "ContinuationToken", q.continuationToken());
+            }
+            if (page.nextContinuationToken() != null) {
+                S3Errors.element(xml, "NextContinuationToken", page.nextContinuationToken());
+            }
+            if (q.startAfter() != null) {
+                S3Errors.element(xml, "StartAfter", encode(q.startAfter(), urlEncoded));
+            }
+            if (urlEncoded) {
+                S3Errors.element(xml, "EncodingType", "url");
+            }
+            for (ListedObject o : page.contents()) {
+                xml.writeStartElement("Contents");
+                S3Errors.element(xml, "Key", encode(o.key(), urlEncoded));
+                if (o.lastModified() != null) {
+                    S3Errors.element(xml, "LastModified", ISO_MILLIS.format(o.lastModified()));
+                }
+                if (o.etag() != null) {
+                    S3Errors.element(xml, "ETag", o.etag());
+                }
+                S3Errors.element(xml, "Size", String.valueOf(o.size()));
+                S3Errors.element(xml, "StorageClass", o.storageClass() == null ? "STANDARD" : o.storageClass());
+                xml.writeEndElement();
+            }
+            for (String prefix : page.commonPrefixes()) {
+                xml.writeStartElement("CommonPrefixes");
+                S3Errors.element(xml, "Prefix", encode(prefix, urlEncoded));
+                xml.writeEndElement();
+            }
+            xml.writeEndElement();
+            xml.writeEndDocument();
+            xml.close();
+        } catch (XMLStreamException e) {
+            throw new IOException(e);
+        }
+        return out.toString();
+    }
+
+    /** With {@code encoding-type=url} S3 percent-encodes keys and prefixes, keeping slashes. */
+    private static String encode(String value, boolean urlEncoded) {
+        return urlEncoded ? SdkHttpUtils.urlEncodeIgnoreSlashes(value) : value;
+    }
+}
