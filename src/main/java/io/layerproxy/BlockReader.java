@@ -1,18 +1,31 @@
 package io.layerproxy;
 
+import io.layerproxy.Flights.Fill;
+import io.layerproxy.Flights.Flight;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads a span of one version block by block: each block from the fastest layer holding it, else from one
- * streaming ranged origin read that runs from the first missing block to the end of the span and is cut into
- * blocks as bytes arrive. Only one block is held at a time, so memory does not grow with the object.
+ * Reads a span of one version block by block: each block from the fastest layer holding it, else from a fill
+ * another reader already has in flight (single flight), else by leading a fill: one streaming ranged origin read
+ * from this block to the end of the span (or to the first block someone else is fetching), cut into blocks as
+ * bytes arrive, each stored and handed to the followers before it is written to this reader's client.
+ *
+ * <p>Only the block being handed over is held, so memory does not grow with the object. A leader whose client
+ * goes away keeps filling while others follow, and abandons the fill (its followers then fetch for themselves)
+ * when nobody does.
  */
 final class BlockReader implements ObjectBody {
     private static final Logger LOG = LoggerFactory.getLogger(BlockReader.class);
+    /** How long a follower waits for one block of someone else's fill; the leader's socket timeout is shorter. */
+    private static final long FOLLOW_TIMEOUT_SECONDS = 60;
 
     private final LayerProxy proxy;
     private final ObjectKey key;
@@ -27,6 +40,10 @@ final class BlockReader implements ObjectBody {
     private String firstLayer;
     private InputStream originStream;
     private long originNextIndex;
+    /** Blocks this reader registered as leader and has not read yet, by index. */
+    private final TreeMap<Long, Flight> leading = new TreeMap<>();
+    private Fill leadFill;
+    private Fill followed;
 
     BlockReader(LayerProxy proxy, ObjectKey key, ObjectInfo info, long start, long end) {
         this.proxy = proxy;
@@ -63,19 +80,21 @@ final class BlockReader implements ObjectBody {
             long blockStart = index * blockSize;
             int from = (int) (Math.max(start, blockStart) - blockStart);
             int to = (int) (Math.min(end, blockStart + block.length) - blockStart);
-            out.write(block, from, to - from);
+            try {
+                out.write(block, from, to - from);
+            } catch (IOException clientGone) {
+                finishForFollowers();
+                throw clientGone;
+            }
         }
     }
 
     @Override
     public void close() {
-        if (originStream != null) {
-            try {
-                originStream.close();
-            } catch (IOException e) {
-                LOG.debug("closing the origin stream for {}: {}", key, e.toString());
-            }
-            originStream = null;
+        stopLeading();
+        if (followed != null) {
+            followed.leave();
+            followed = null;
         }
     }
 
@@ -83,8 +102,28 @@ final class BlockReader implements ObjectBody {
         if (originStream != null && originNextIndex == index) {
             return readFromOrigin(index);
         }
-        int expected = expectedLength(index);
         String blockKey = proxy.blockKey(key, info, index);
+        while (true) {
+            byte[] cached = fromLayers(index, blockKey);
+            if (cached != null) {
+                return cached;
+            }
+            Flight flight = proxy.flights().get(blockKey);
+            if (flight != null) {
+                byte[] handed = follow(flight, index);
+                if (handed != null) {
+                    return handed;
+                }
+                continue; // abandoned: look again, then lead
+            }
+            if (lead(index)) {
+                return readFromOrigin(index);
+            }
+        }
+    }
+
+    private byte[] fromLayers(long index, String blockKey) {
+        int expected = expectedLength(index);
         var layers = proxy.layers();
         for (int i = 0; i < layers.size(); i++) {
             GuardedLayer layer = layers.get(i);
@@ -100,28 +139,78 @@ final class BlockReader implements ObjectBody {
                 continue;
             }
             for (int j = 0; j < i; j++) {
-                layers.get(j).put(blockKey, block);
+                store(layers.get(j), blockKey, block);
             }
             noteSource(layer.name());
             return block;
         }
-        openOrigin(index);
-        return readFromOrigin(index);
+        return null;
     }
 
-    private void openOrigin(long index) {
-        close();
+    /** Waits for a block another reader is fetching; null when that reader gave up on it. */
+    private byte[] follow(Flight flight, long index) {
+        if (followed != flight.fill()) {
+            if (followed != null) {
+                followed.leave();
+            }
+            followed = flight.fill();
+            followed.join();
+        }
+        try {
+            byte[] block = flight.block().get(FOLLOW_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            noteSource(LayerProxy.ORIGIN);
+            return block;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Flights.Abandoned) {
+                return null;
+            }
+            if (e.getCause() instanceof OriginException oe) {
+                throw new OriginException(oe.kind(), oe.getMessage(), oe);
+            }
+            throw new OriginException(OriginException.Kind.UNAVAILABLE, "fill of " + key + " failed", e.getCause());
+        } catch (TimeoutException e) {
+            throw new OriginException(OriginException.Kind.TIMEOUT, "block " + index + " of " + key
+                    + " did not arrive in " + FOLLOW_TIMEOUT_SECONDS + " s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OriginException(OriginException.Kind.UNAVAILABLE, "interrupted waiting for " + key, e);
+        }
+    }
+
+    /**
+     * Registers blocks from {@code index} up to the end of the span or the first block already in flight, and
+     * opens one origin read for them. False when another reader registered {@code index} first.
+     */
+    private boolean lead(long index) {
+        stopLeading();
+        Fill fill = new Fill();
+        for (long i = index; i <= lastIndex; i++) {
+            Flight flight = proxy.flights().register(proxy.blockKey(key, info, i), fill);
+            if (flight == null) {
+                break;
+            }
+            leading.put(i, flight);
+        }
+        if (leading.isEmpty()) {
+            return false;
+        }
         long first = index * blockSize;
-        long last = Math.min(info.size(), (lastIndex + 1) * blockSize) - 1;
+        long last = Math.min(info.size(), (leading.lastKey() + 1) * blockSize) - 1;
         try {
             originStream = proxy.origin().read(key, info.etag(), first, last);
         } catch (OriginException e) {
+            failLeading(e);
             if (e.kind() == OriginException.Kind.CHANGED) {
-                proxy.invalidate(key);
+                proxy.dropVersion(key, info);
             }
             throw e;
+        } catch (RuntimeException e) {
+            failLeading(new OriginException(OriginException.Kind.UNAVAILABLE, "origin read failed", e));
+            throw e;
         }
+        leadFill = fill;
         originNextIndex = index;
+        return true;
     }
 
     private byte[] readFromOrigin(long index) {
@@ -130,22 +219,73 @@ final class BlockReader implements ObjectBody {
         try {
             block = originStream.readNBytes(expected);
         } catch (IOException e) {
-            close();
-            throw new OriginException(OriginException.Kind.UNAVAILABLE,
+            OriginException failure = new OriginException(OriginException.Kind.UNAVAILABLE,
                     "origin stream for " + key + " failed in block " + index, e);
+            failLeading(failure);
+            throw failure;
         }
         if (block.length != expected) {
-            close();
-            throw new OriginException(OriginException.Kind.BAD_RESPONSE, "origin body for " + key + " ended "
-                    + block.length + " bytes into block " + index + " of " + expected + " bytes");
+            OriginException failure = new OriginException(OriginException.Kind.BAD_RESPONSE, "origin body for "
+                    + key + " ended " + block.length + " bytes into block " + index + " of " + expected + " bytes");
+            failLeading(failure);
+            throw failure;
         }
         originNextIndex = index + 1;
         String blockKey = proxy.blockKey(key, info, index);
         for (GuardedLayer layer : proxy.layers()) {
-            layer.put(blockKey, block);
+            store(layer, blockKey, block);
+        }
+        Flight flight = leading.remove(index);
+        if (flight != null) {
+            proxy.flights().complete(blockKey, flight, block);
         }
         noteSource(LayerProxy.ORIGIN);
         return block;
+    }
+
+    /** This reader's client is gone: keep filling the blocks it registered while anyone follows them. */
+    private void finishForFollowers() {
+        try {
+            while (leadFill != null && !leading.isEmpty() && leadFill.followed()) {
+                readFromOrigin(leading.firstKey());
+            }
+        } catch (OriginException e) {
+            LOG.debug("fill of {} for followers failed: {}", key, e.getMessage());
+        }
+    }
+
+    /** Hands any registered, unread block back (its waiters fetch it themselves) and closes the origin read. */
+    private void stopLeading() {
+        leading.forEach((index, flight) -> proxy.flights().fail(proxy.blockKey(key, info, index), flight,
+                Flights.ABANDONED));
+        leading.clear();
+        leadFill = null;
+        closeStream();
+    }
+
+    private void failLeading(OriginException why) {
+        leading.forEach((index, flight) -> proxy.flights().fail(proxy.blockKey(key, info, index), flight, why));
+        leading.clear();
+        leadFill = null;
+        closeStream();
+    }
+
+    private void closeStream() {
+        if (originStream != null) {
+            try {
+                originStream.close();
+            } catch (IOException e) {
+                LOG.debug("closing the origin stream for {}: {}", key, e.toString());
+            }
+            originStream = null;
+        }
+    }
+
+    /** Objects larger than a layer are not stored in it: they would only evict everything else and themselves. */
+    private void store(GuardedLayer layer, String blockKey, byte[] block) {
+        if (info.size() <= layer.capacity()) {
+            layer.put(blockKey, block);
+        }
     }
 
     private int expectedLength(long index) {

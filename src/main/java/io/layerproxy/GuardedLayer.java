@@ -19,6 +19,14 @@ final class GuardedLayer {
         return layer.name();
     }
 
+    long capacity() {
+        try {
+            return layer.capacity();
+        } catch (RuntimeException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
     long failures() {
         return failures.get();
     }

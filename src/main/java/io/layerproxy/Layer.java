@@ -18,6 +18,13 @@ public interface Layer extends AutoCloseable {
     /** Stores a value; the layer may evict others, or refuse it silently when it is too big. */
     void put(String key, byte[] value);
 
+    /**
+     * The most bytes this layer holds; objects larger than that are not stored in it. Unbounded by default.
+     */
+    default long capacity() {
+        return Long.MAX_VALUE;
+    }
+
     /** Forgets the value under {@code key}, if any. */
     void remove(String key);
 

@@ -42,6 +42,10 @@ public final class LayerProxy implements AutoCloseable {
     private final Set<String> buckets;
     private final Duration negativeTtl;
     private final Set<ObjectKey> tracked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Flights flights = new Flights();
+    /** Metadata requests in flight: concurrent misses of one key share one HEAD. */
+    private final java.util.concurrent.ConcurrentHashMap<ObjectKey,
+            java.util.concurrent.CompletableFuture<ObjectInfo>> heads = new java.util.concurrent.ConcurrentHashMap<>();
 
     private LayerProxy(Builder b) {
         this.layers = b.layers.stream().map(GuardedLayer::new).toList();
@@ -113,7 +117,7 @@ public final class LayerProxy implements AutoCloseable {
             stale = info; // same-ETag blocks stay valid: they are version-addressed
             break;
         }
-        ObjectInfo current = stale == null ? origin.head(key) : origin.revalidate(key, stale);
+        ObjectInfo current = askOrigin(key, stale);
         if (current == null) {
             tracked.remove(key);
             if (negativeTtl.isZero()) {
@@ -127,6 +131,32 @@ public final class LayerProxy implements AutoCloseable {
         putEverywhere(metaKey, InfoCodec.encode(current));
         track(key);
         return new Lookup(current, ORIGIN);
+    }
+
+    /** One HEAD (or conditional HEAD) per key at a time; concurrent askers share its answer. */
+    private ObjectInfo askOrigin(ObjectKey key, ObjectInfo stale) {
+        var mine = new java.util.concurrent.CompletableFuture<ObjectInfo>();
+        var theirs = heads.putIfAbsent(key, mine);
+        if (theirs != null) {
+            try {
+                return theirs.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof OriginException oe) {
+                    throw new OriginException(oe.kind(), oe.getMessage(), oe);
+                }
+                throw e;
+            }
+        }
+        try {
+            ObjectInfo answer = stale == null ? origin.head(key) : origin.revalidate(key, stale);
+            mine.complete(answer);
+            return answer;
+        } catch (RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            heads.remove(key, mine);
+        }
     }
 
     /**
@@ -202,6 +232,19 @@ public final class LayerProxy implements AutoCloseable {
     public void invalidate(ObjectKey key) {
         tracked.remove(key);
         removeEverywhere(metaKey(key));
+    }
+
+    /** The object is no longer {@code old}: forget its metadata and drop that version's blocks everywhere. */
+    void dropVersion(ObjectKey key, ObjectInfo old) {
+        invalidate(key);
+        long blocks = (old.size() + blockSize - 1) / blockSize;
+        for (long i = 0; i < blocks; i++) {
+            removeEverywhere(blockKey(key, old, i));
+        }
+    }
+
+    Flights flights() {
+        return flights;
     }
 
     public int blockSize() {

@@ -27,10 +27,12 @@ public final class EhcacheLayer implements Layer {
     private final String name;
     private final CacheManager manager;
     private final Cache<String, byte[]> cache;
+    private final long capacity;
 
-    private EhcacheLayer(String name, CacheManager manager) {
+    private EhcacheLayer(String name, CacheManager manager, long capacity) {
         this.name = name;
         this.manager = manager;
+        this.capacity = capacity;
         this.cache = manager.getCache(CACHE, String.class, byte[].class);
     }
 
@@ -50,7 +52,7 @@ public final class EhcacheLayer implements Layer {
                     .withCache(CACHE, CacheConfigurationBuilder.newCacheConfigurationBuilder(String.class,
                             byte[].class, pools))
                     .build(true);
-            return new EhcacheLayer("memory", manager);
+            return new EhcacheLayer("memory", manager, bytes);
         } catch (RuntimeException | OutOfMemoryError e) {
             // Ehcache allocates the whole off-heap tier up front, from the JVM's direct memory
             throw new IllegalStateException("memory layer of " + bytes + " bytes could not be allocated ("
@@ -87,7 +89,7 @@ public final class EhcacheLayer implements Layer {
                 .withCache(CACHE, CacheConfigurationBuilder.newCacheConfigurationBuilder(String.class, byte[].class,
                         ResourcePoolsBuilder.newResourcePoolsBuilder().disk(bytes, MemoryUnit.B, true)))
                 .build(true);
-        return new EhcacheLayer("disk", manager);
+        return new EhcacheLayer("disk", manager, bytes);
     }
 
     private static void deleteStore(Path dir) throws IOException {
@@ -107,6 +109,11 @@ public final class EhcacheLayer implements Layer {
     @Override
     public String name() {
         return name;
+    }
+
+    @Override
+    public long capacity() {
+        return capacity;
     }
 
     @Override
