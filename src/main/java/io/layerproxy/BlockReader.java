@@ -157,8 +157,10 @@ final class BlockReader implements ObjectBody {
             followed.join();
         }
         try {
+            // a block already handed over and being stored is in memory: no origin wait for this reader
+            boolean waited = !flight.block().isDone();
             byte[] block = flight.block().get(FOLLOW_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            noteSource(LayerProxy.ORIGIN);
+            noteSource(waited ? LayerProxy.ORIGIN : "memory");
             return block;
         } catch (ExecutionException e) {
             if (e.getCause() instanceof Flights.Abandoned) {
@@ -232,13 +234,19 @@ final class BlockReader implements ObjectBody {
         }
         originNextIndex = index + 1;
         String blockKey = proxy.blockKey(key, info, index);
-        for (GuardedLayer layer : proxy.layers()) {
-            store(layer, blockKey, block);
-        }
         Flight flight = leading.remove(index);
         if (flight != null) {
-            proxy.flights().complete(blockKey, flight, block);
+            proxy.flights().handOver(flight, block);
         }
+        // the layers are written off this client's path; the flight stays findable until the block is stored
+        proxy.storeInBackground(() -> {
+            for (GuardedLayer layer : proxy.layers()) {
+                store(layer, blockKey, block);
+            }
+            if (flight != null) {
+                proxy.flights().retire(blockKey, flight);
+            }
+        });
         noteSource(LayerProxy.ORIGIN);
         return block;
     }

@@ -6,8 +6,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Blocks being read from the origin right now (single flight): a reader that misses a block another reader is
- * already fetching waits for those bytes instead of asking the origin again. A block leaves the table as soon as
- * it is complete (it is in the layers by then), so the table holds no bytes beyond those being handed over.
+ * already fetching waits for those bytes instead of asking the origin again. A block leaves the table once it is
+ * stored in the layers, so the table holds no bytes beyond those being handed over or written.
  */
 final class Flights {
     /** One origin read: a span of blocks fetched by one leading reader and followed by any number of others. */
@@ -55,9 +55,14 @@ final class Flights {
         return flights.putIfAbsent(blockKey, mine) == null ? mine : null;
     }
 
-    void complete(String blockKey, Flight flight, byte[] block) {
-        flights.remove(blockKey, flight);
+    /** Gives the bytes to everyone waiting; the flight stays findable until {@link #retire} (it is being stored). */
+    void handOver(Flight flight, byte[] block) {
         flight.block().complete(block);
+    }
+
+    /** The block is in the layers now: later readers find it there. */
+    void retire(String blockKey, Flight flight) {
+        flights.remove(blockKey, flight);
     }
 
     void fail(String blockKey, Flight flight, RuntimeException why) {

@@ -33,6 +33,8 @@ public final class LayerProxy implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LayerProxy.class);
     /** Bounds the memory spent remembering keys for the watch loop (about 100 bytes a key). */
     private static final int MAX_TRACKED_KEYS = 1_000_000;
+    private static final int STORE_THREADS = 2;
+    private static final int STORE_QUEUE = 16;
 
     private final List<GuardedLayer> layers;
     private final Origin origin;
@@ -43,6 +45,17 @@ public final class LayerProxy implements AutoCloseable {
     private final Duration negativeTtl;
     private final Set<ObjectKey> tracked = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Flights flights = new Flights();
+    /**
+     * Writes blocks fetched from the origin into the layers off the clients' path. Bounded: when it is behind, the
+     * reader writes itself, so at most {@code STORE_QUEUE + STORE_THREADS} blocks wait in memory.
+     */
+    private final java.util.concurrent.ThreadPoolExecutor storers = new java.util.concurrent.ThreadPoolExecutor(
+            STORE_THREADS, STORE_THREADS, 0, java.util.concurrent.TimeUnit.SECONDS,
+            new java.util.concurrent.ArrayBlockingQueue<>(STORE_QUEUE), runnable -> {
+                Thread t = new Thread(runnable, "layerproxy-store");
+                t.setDaemon(true);
+                return t;
+            }, new java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy());
     /** Metadata requests in flight: concurrent misses of one key share one HEAD. */
     private final java.util.concurrent.ConcurrentHashMap<ObjectKey,
             java.util.concurrent.CompletableFuture<ObjectInfo>> heads = new java.util.concurrent.ConcurrentHashMap<>();
@@ -243,6 +256,15 @@ public final class LayerProxy implements AutoCloseable {
         }
     }
 
+    /** Runs a layer write on the store pool (or in the caller when the pool is behind or closed). */
+    void storeInBackground(Runnable write) {
+        try {
+            storers.execute(write);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            write.run();
+        }
+    }
+
     Flights flights() {
         return flights;
     }
@@ -258,6 +280,14 @@ public final class LayerProxy implements AutoCloseable {
 
     @Override
     public void close() {
+        storers.shutdown();
+        try {
+            if (!storers.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                LOG.warn("blocks still being stored after 30 s; closing the layers anyway");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         layers.forEach(GuardedLayer::close);
         origin.close();
     }
