@@ -36,7 +36,8 @@ import software.amazon.awssdk.core.sync.RequestBody;
  */
 class LargeObjectIT {
     private static final String JAR = System.getProperty("layerproxy.jar", "target/layerproxy.jar");
-    private static final long SIZE = 256L << 20;
+    /** 256 MiB in CI; {@code -Dlayerproxy.large.mib=1024} for the 1 GiB measurement. */
+    private static final long SIZE = Long.getLong("layerproxy.large.mib", 256) << 20;
     private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)/");
     private static final Pattern GC_HEAP = Pattern.compile("(\\d+)M->(\\d+)M\\((\\d+)M\\)");
 
@@ -92,7 +93,7 @@ class LargeObjectIT {
             var builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx64m", "-Xlog:gc:file=" + gcLog, "-jar", JAR, "run", "--listen", "127.0.0.1:0",
                     "--s3-endpoint", S3.getUri().toString(), "--path-style", "--disk-dir",
-                    work.resolve("cache").toString(), "--cache-size", "16m", "--disk-size", "512m")
+                    work.resolve("cache").toString(), "--cache-size", "16m", "--disk-size", String.valueOf(2 * SIZE))
                     .redirectErrorStream(true);
             builder.environment().keySet().removeIf(k -> k.startsWith("LAYERPROXY_") || k.startsWith("AWS_"));
             builder.environment().putAll(S3Fixture.credentialsEnv());
@@ -139,7 +140,7 @@ class LargeObjectIT {
                         maxHeapMb = Math.max(maxHeapMb, Integer.parseInt(m.group(1)));
                     }
                 }
-                System.out.printf("LargeObjectIT: 256 MiB object, proxy -Xmx64m; time to first byte direct %.1f ms,"
+                System.out.printf("LargeObjectIT: " + (SIZE >> 20) + " MiB object, proxy -Xmx64m; time to first byte direct %.1f ms,"
                         + " cold %.1f ms, warm %.1f ms; transfer direct %.2f s, cold %.2f s, warm %.2f s;"
                         + " largest heap before a GC %d MB%n", direct.firstByteNanos() / 1e6,
                         cold.firstByteNanos() / 1e6, warm.firstByteNanos() / 1e6, direct.totalNanos() / 1e9,
