@@ -56,6 +56,23 @@ class EvictionTest {
     }
 
     @Test
+    void anObjectLargerThanEveryLayer_isStreamedWhole_withoutCaching() throws Exception {
+        byte[] huge = S3Fixture.bytes(3 << 20, 77);
+        try (var s3 = new S3Fixture(S3).bucket("fill").put("fill", "huge", huge);
+             var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(),
+                     "block-size", "64k", "cache-size", "1m", "disk-size", "2m")) {
+            HttpResponse<byte[]> first = proxy.get("/fill/huge");
+            HttpResponse<byte[]> second = proxy.get("/fill/huge");
+
+            assertArrayEquals(huge, first.body());
+            assertArrayEquals(huge, second.body());
+            assertEquals("origin", header(second, "X-Cache-Layer"), "3 MiB fits no layer: not cached");
+            assertEquals(2, proxy.origin().reads());
+            assertEquals(0, proxy.proxy().layerFailures());
+        }
+    }
+
+    @Test
     void fillingPastDiskSize_evictsFromDisk_andRereadsFromS3() throws Exception {
         try (var s3 = seed(); var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(),
                 "block-size", "4096", "cache-size", "1m", "disk-size", "2m")) {
