@@ -136,7 +136,7 @@ final class ManyHandler {
                 int slash = pattern.indexOf('/');
                 String bucket = slash < 0 ? pattern : pattern.substring(0, slash);
                 if (!ObjectKey.isValidBucket(bucket)) {
-                    throw new Rejected(HttpServletResponse.SC_BAD_REQUEST, "invalid entry: " + abbreviate(item));
+                    throw new Rejected(HttpServletResponse.SC_BAD_REQUEST, "invalid entry: " + Responses.abbreviate(item));
                 }
                 if (!proxy.allows(bucket)) {
                     errors.add(item + ": no such objects");
@@ -159,7 +159,7 @@ final class ManyHandler {
                 try {
                     key = ObjectKey.parse(item);
                 } catch (IllegalArgumentException e) {
-                    throw new Rejected(HttpServletResponse.SC_BAD_REQUEST, "invalid entry: " + abbreviate(item));
+                    throw new Rejected(HttpServletResponse.SC_BAD_REQUEST, "invalid entry: " + Responses.abbreviate(item));
                 }
                 total = add(key, entries, errors, total);
             }
@@ -233,9 +233,5 @@ final class ManyHandler {
     private static Rejected notAnArray() {
         return new Rejected(HttpServletResponse.SC_BAD_REQUEST,
                 "body must be a JSON array of \"bucket/key\" strings (a trailing * expands a prefix)");
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
     }
 }

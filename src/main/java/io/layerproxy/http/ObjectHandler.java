@@ -194,12 +194,8 @@ final class ObjectHandler {
     static ObjectKey parse(String path) {
         int slash = path.indexOf('/', 1);
         if (slash < 0 || slash == path.length() - 1) {
-            throw new IllegalArgumentException("expected /{bucket}/{key}, was: " + abbreviate(path));
+            throw new IllegalArgumentException("expected /{bucket}/{key}, was: " + Responses.abbreviate(path));
         }
         return new ObjectKey(path.substring(1, slash), path.substring(slash + 1));
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
     }
 }

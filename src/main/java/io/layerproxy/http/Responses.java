@@ -93,6 +93,11 @@ final class Responses {
         }
     }
 
+    /** Client input quoted in an error message, cut to a readable length. */
+    static String abbreviate(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
+    }
+
     /** A short plain-text error; messages are ours and never carry credentials, paths or stack traces. */
     static void error(HttpServletResponse resp, int status, String message) throws IOException {
         resp.resetBuffer();

@@ -4,16 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.layerproxy.testing.Forked;
 import io.layerproxy.testing.S3Fixture;
-import java.io.BufferedReader;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestOutputStream;
@@ -90,8 +88,7 @@ class LargeObjectIT {
             }
 
             Path gcLog = work.resolve("gc.log");
-            var builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx64m", "-Xlog:gc:file=" + gcLog, "-jar", JAR, "run", "--listen", "127.0.0.1:0",
+            var builder = Forked.java("-Xmx64m", "-Xlog:gc:file=" + gcLog, "-jar", JAR, "run", "--listen", "127.0.0.1:0",
                     "--s3-endpoint", S3.getUri().toString(), "--path-style", "--disk-dir",
                     work.resolve("cache").toString(), "--cache-size", "16m", "--disk-size", String.valueOf(2 * SIZE))
                     .redirectErrorStream(true);
@@ -100,14 +97,9 @@ class LargeObjectIT {
             builder.environment().put("AWS_EC2_METADATA_DISABLED", "true");
             Process proxy = builder.start();
             try {
-                var log = new BufferedReader(new InputStreamReader(proxy.getInputStream(), StandardCharsets.UTF_8));
-                String port = null;
-                String line;
-                while (port == null && (line = log.readLine()) != null) {
-                    Matcher m = LISTENING.matcher(line);
-                    port = m.find() ? m.group(1) : null;
-                }
-                assertNotNull(port);
+                var seen = new StringBuilder();
+                String port = Forked.awaitLine(proxy, LISTENING, seen);
+                assertNotNull(port, seen.toString());
                 var http = HttpClient.newHttpClient();
                 // a first, unrelated cold read warms the proxy's JVM so the timing below is of the cold path itself
                 http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/large/warm-up")).build(),

@@ -4,9 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.layerproxy.testing.Forked;
 import io.layerproxy.testing.S3Fixture;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.gaul.s3proxy.junit.S3ProxyExtension;
 import org.junit.jupiter.api.Test;
@@ -35,13 +33,9 @@ class StandaloneJarIT {
     Path disk;
 
     private static ProcessBuilder java(String... args) {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR));
+        List<String> command = new ArrayList<>(List.of("-jar", JAR));
         command.addAll(List.of(args));
-        var builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().keySet().removeIf(k -> k.startsWith("LAYERPROXY_") || k.startsWith("AWS_"));
-        builder.environment().put("AWS_EC2_METADATA_DISABLED", "true");
-        return builder;
+        return Forked.java(command.toArray(String[]::new));
     }
 
     private static String runToEnd(ProcessBuilder builder, int expectedExit) throws Exception {
@@ -77,14 +71,9 @@ class StandaloneJarIT {
         builder.environment().put("LAYERPROXY_BUCKETS", "jardemo");
         Process process = builder.start();
         try {
-            var log = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-            String port = null;
-            String line;
-            while (port == null && (line = log.readLine()) != null) {
-                Matcher m = LISTENING.matcher(line);
-                port = m.find() ? m.group(1) : null;
-            }
-            assertNotNull(port, "the jar never logged its port");
+            var seen = new StringBuilder();
+            String port = Forked.awaitLine(process, LISTENING, seen);
+            assertNotNull(port, "the jar never logged its port:\n" + seen);
             var http = HttpClient.newHttpClient();
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + port + "/jardemo/a/b.txt")).build(),
