@@ -5,6 +5,10 @@ import io.layerproxy.Flights.Flight;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +48,8 @@ final class BlockReader implements ObjectBody {
     private final TreeMap<Long, Flight> leading = new TreeMap<>();
     private Fill leadFill;
     private Fill followed;
+    /** MD5 of a fill that reads a whole single-part object: checked against the ETag before its last block goes out. */
+    private MessageDigest md5;
 
     BlockReader(LayerProxy proxy, ObjectKey key, ObjectInfo info, long start, long end) {
         this.proxy = proxy;
@@ -199,7 +205,7 @@ final class BlockReader implements ObjectBody {
         long first = index * blockSize;
         long last = Math.min(info.size(), (leading.lastKey() + 1) * blockSize) - 1;
         try {
-            originStream = proxy.origin().read(key, info.etag(), first, last);
+            originStream = proxy.origin().read(key, info, first, last);
         } catch (OriginException e) {
             failLeading(e);
             if (e.kind() == OriginException.Kind.CHANGED) {
@@ -212,7 +218,45 @@ final class BlockReader implements ObjectBody {
         }
         leadFill = fill;
         originNextIndex = index;
+        long objectLastIndex = (info.size() - 1) / blockSize;
+        md5 = index == 0 && leading.lastKey() == objectLastIndex && MD5_ETAG.matcher(info.etag()).matches()
+                ? newMd5() : null;
         return true;
+    }
+
+    private static final Pattern MD5_ETAG = Pattern.compile("\"[0-9a-f]{32}\"");
+
+    private static MessageDigest newMd5() {
+        try {
+            return MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            return null; // every JDK has MD5; without it the check is skipped, not the read
+        }
+    }
+
+    /**
+     * A single-part object's ETag is the MD5 of its bytes: a whole-object fill whose bytes do not hash to it read
+     * something else (an overwrite in place, a corrupt origin). Its last block is withheld, so the client's
+     * response is aborted rather than completed wrong, and whatever was stored of it is dropped.
+     */
+    private void verifyWhole(long index, byte[] block) {
+        if (md5 == null) {
+            return;
+        }
+        md5.update(block);
+        if (index != (info.size() - 1) / blockSize) {
+            return;
+        }
+        String actual = "\"" + HexFormat.of().formatHex(md5.digest()) + "\"";
+        md5 = null;
+        if (!actual.equals(info.etag())) {
+            OriginException failure = new OriginException(OriginException.Kind.BAD_RESPONSE, "bytes of " + key
+                    + " do not match their ETag " + info.etag());
+            failLeading(failure);
+            proxy.dropVersion(key, info);
+            proxy.storeInBackground(() -> proxy.dropVersion(key, info)); // after the block writes queued before
+            throw failure;
+        }
     }
 
     private byte[] readFromOrigin(long index) {
@@ -232,6 +276,7 @@ final class BlockReader implements ObjectBody {
             failLeading(failure);
             throw failure;
         }
+        verifyWhole(index, block);
         originNextIndex = index + 1;
         String blockKey = proxy.blockKey(key, info, index);
         Flight flight = leading.remove(index);

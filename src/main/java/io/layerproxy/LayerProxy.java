@@ -1,12 +1,24 @@
 package io.layerproxy;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.apache.commons.io.output.NullOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,8 +32,8 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * LayerProxy proxy = LayerProxy.builder()
- *     .addLayer(EhcacheLayers.memory(512 << 20))
- *     .addLayer(EhcacheLayers.disk(Path.of("/var/cache/layerproxy"), 20L << 30))
+ *     .addLayer(EhcacheLayer.memory(512L << 20, 64))
+ *     .addLayer(EhcacheLayer.disk(Path.of("/var/cache/layerproxy"), 20L << 30))
  *     .origin(S3Origin.create(s3Client))
  *     .build();
  * }</pre>
@@ -33,7 +45,8 @@ public final class LayerProxy implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LayerProxy.class);
     /** Bounds the memory spent remembering keys for the watch loop (about 100 bytes a key). */
     private static final int MAX_TRACKED_KEYS = 1_000_000;
-    private static final int STORE_THREADS = 2;
+    /** One store thread: writes run in order, so a drop queued after a version's block writes runs after them. */
+    private static final int STORE_THREADS = 1;
     private static final int STORE_QUEUE = 16;
 
     private final List<GuardedLayer> layers;
@@ -43,22 +56,22 @@ public final class LayerProxy implements AutoCloseable {
     private final Clock clock;
     private final Set<String> buckets;
     private final Duration negativeTtl;
-    private final Set<ObjectKey> tracked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<ObjectKey> tracked = ConcurrentHashMap.newKeySet();
     private final Flights flights = new Flights();
     /**
      * Writes blocks fetched from the origin into the layers off the clients' path. Bounded: when it is behind, the
      * reader writes itself, so at most {@code STORE_QUEUE + STORE_THREADS} blocks wait in memory.
      */
-    private final java.util.concurrent.ThreadPoolExecutor storers = new java.util.concurrent.ThreadPoolExecutor(
-            STORE_THREADS, STORE_THREADS, 0, java.util.concurrent.TimeUnit.SECONDS,
-            new java.util.concurrent.ArrayBlockingQueue<>(STORE_QUEUE), runnable -> {
+    private final ThreadPoolExecutor storers = new ThreadPoolExecutor(
+            STORE_THREADS, STORE_THREADS, 0, TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(STORE_QUEUE), runnable -> {
                 Thread t = new Thread(runnable, "layerproxy-store");
                 t.setDaemon(true);
                 return t;
-            }, new java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy());
+            }, new ThreadPoolExecutor.CallerRunsPolicy());
     /** Metadata requests in flight: concurrent misses of one key share one HEAD. */
-    private final java.util.concurrent.ConcurrentHashMap<ObjectKey,
-            java.util.concurrent.CompletableFuture<ObjectInfo>> heads = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<ObjectKey,
+            CompletableFuture<ObjectInfo>> heads = new ConcurrentHashMap<>();
 
     private LayerProxy(Builder b) {
         this.layers = b.layers.stream().map(GuardedLayer::new).toList();
@@ -148,12 +161,12 @@ public final class LayerProxy implements AutoCloseable {
 
     /** One HEAD (or conditional HEAD) per key at a time; concurrent askers share its answer. */
     private ObjectInfo askOrigin(ObjectKey key, ObjectInfo stale) {
-        var mine = new java.util.concurrent.CompletableFuture<ObjectInfo>();
+        var mine = new CompletableFuture<ObjectInfo>();
         var theirs = heads.putIfAbsent(key, mine);
         if (theirs != null) {
             try {
                 return theirs.join();
-            } catch (java.util.concurrent.CompletionException e) {
+            } catch (CompletionException e) {
                 if (e.getCause() instanceof OriginException oe) {
                     throw new OriginException(oe.kind(), oe.getMessage(), oe);
                 }
@@ -196,7 +209,7 @@ public final class LayerProxy implements AutoCloseable {
     }
 
     /** Lists the objects under a prefix through the origin; nothing for a bucket outside the allowlist. */
-    public void list(String bucket, String prefix, java.util.function.Consumer<Origin.Listed> each) {
+    public void list(String bucket, String prefix, Consumer<Origin.Listed> each) {
         if (allows(bucket)) {
             origin.list(bucket, prefix, each);
         }
@@ -209,7 +222,7 @@ public final class LayerProxy implements AutoCloseable {
 
     /** Keys whose metadata this proxy found or stored since it started: what the watch loop keeps fresh. */
     public Set<ObjectKey> trackedKeys() {
-        return java.util.Collections.unmodifiableSet(tracked);
+        return Collections.unmodifiableSet(tracked);
     }
 
     /**
@@ -223,9 +236,9 @@ public final class LayerProxy implements AutoCloseable {
             return -1;
         }
         try (ObjectBody body = open(key, lookup.info(), 0, lookup.info().size())) {
-            body.writeTo(org.apache.commons.io.output.NullOutputStream.INSTANCE);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e); // cannot happen: the sink never fails
+            body.writeTo(NullOutputStream.INSTANCE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // cannot happen: the sink never fails
         }
         return lookup.info().size();
     }
@@ -260,7 +273,7 @@ public final class LayerProxy implements AutoCloseable {
     void storeInBackground(Runnable write) {
         try {
             storers.execute(write);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             write.run();
         }
     }
@@ -282,7 +295,7 @@ public final class LayerProxy implements AutoCloseable {
     public void close() {
         storers.shutdown();
         try {
-            if (!storers.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            if (!storers.awaitTermination(30, TimeUnit.SECONDS)) {
                 LOG.warn("blocks still being stored after 30 s; closing the layers anyway");
             }
         } catch (InterruptedException e) {

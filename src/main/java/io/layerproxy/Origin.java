@@ -12,11 +12,12 @@ public interface Origin extends AutoCloseable {
     ObjectInfo head(ObjectKey key);
 
     /**
-     * Streams bytes {@code first..last} (inclusive) of exactly the version {@code etag}. Throws
+     * Streams bytes {@code first..last} (inclusive) of exactly the version {@code version} describes (its ETag
+     * and size). Throws
      * {@link OriginException} of kind {@link OriginException.Kind#CHANGED} when the object is no longer that
      * version: callers must never splice bytes of two versions.
      */
-    InputStream read(ObjectKey key, String etag, long first, long last);
+    InputStream read(ObjectKey key, ObjectInfo version, long first, long last);
 
     /**
      * Asks whether {@code cached} is still the current version, with a conditional request where the origin

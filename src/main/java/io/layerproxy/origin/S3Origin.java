@@ -124,7 +124,8 @@ public final class S3Origin implements Origin {
     }
 
     @Override
-    public InputStream read(ObjectKey key, String etag, long first, long last) {
+    public InputStream read(ObjectKey key, ObjectInfo version, long first, long last) {
+        String etag = version.etag();
         ResponseInputStream<GetObjectResponse> in;
         try {
             in = s3.getObject(b -> b.bucket(key.bucket()).key(key.key()).ifMatch(etag)
@@ -143,6 +144,12 @@ public final class S3Origin implements Origin {
         if (r.eTag() != null && !r.eTag().equals(etag)) {
             in.abort();
             throw new OriginException(Kind.CHANGED, key + " changed while being read");
+        }
+        if (r.contentRange() != null && !r.contentRange().endsWith("/" + version.size())) {
+            // same ETag, another length: the metadata we hold is not of this object's current bytes
+            in.abort();
+            throw new OriginException(Kind.CHANGED, key + " is " + r.contentRange() + ", not " + version.size()
+                    + " bytes");
         }
         if (r.contentLength() == null || r.contentLength() != expected
                 || (r.contentRange() != null && !r.contentRange().startsWith("bytes " + first + "-"))) {

@@ -73,10 +73,10 @@ public final class CountingOrigin implements Origin {
     }
 
     @Override
-    public InputStream read(ObjectKey key, String etag, long first, long last) {
+    public InputStream read(ObjectKey key, ObjectInfo version, long first, long last) {
         reads.incrementAndGet();
         bytesAsked.addAndGet(last - first + 1);
-        return origin.read(key, etag, first, last);
+        return origin.read(key, version, first, last);
     }
 
     @Override

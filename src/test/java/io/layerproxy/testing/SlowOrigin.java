@@ -31,9 +31,9 @@ public final class SlowOrigin implements Origin {
     }
 
     @Override
-    public InputStream read(ObjectKey key, String etag, long first, long last) {
+    public InputStream read(ObjectKey key, ObjectInfo version, long first, long last) {
         long length = last - first + 1;
-        return new FilterInputStream(origin.read(key, etag, first, last)) {
+        return new FilterInputStream(origin.read(key, version, first, last)) {
             private long remaining = length;
 
             @Override

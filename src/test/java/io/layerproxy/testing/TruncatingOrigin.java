@@ -22,9 +22,9 @@ public final class TruncatingOrigin implements Origin {
     }
 
     @Override
-    public InputStream read(ObjectKey key, String etag, long first, long last) {
+    public InputStream read(ObjectKey key, ObjectInfo version, long first, long last) {
         try {
-            return BoundedInputStream.builder().setInputStream(origin.read(key, etag, first, last))
+            return BoundedInputStream.builder().setInputStream(origin.read(key, version, first, last))
                     .setMaxCount(limit).get();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
