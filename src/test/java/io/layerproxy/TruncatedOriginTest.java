@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A body cut short by the origin is never cached, and never served as a complete 200. */
+/** A body cut short or corrupted by the origin is never cached, and never served as a complete 200. */
 class TruncatedOriginTest {
     private static final int SIZE = 200 * 1024; // 50 blocks of 4 KiB: past Jetty's response buffer
 
@@ -56,6 +56,25 @@ class TruncatedOriginTest {
                 assertEquals("disk", header(response, "X-Cache-Layer"));
                 assertArrayEquals(expected, response.body());
                 assertEquals(1, proxy.origin().reads(), "one GET for the blocks the cut read never completed");
+            }
+        }
+    }
+
+    @Test
+    void aWholeObjectWhoseBytesDoNotMatchItsMd5ETag_isAborted_andNotKept() throws Exception {
+        byte[] expected = S3Fixture.bytes(SIZE, 3);
+        try (var s3 = new S3Fixture(S3).bucket("cut").put("cut", "obj", expected)) {
+            try (var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(),
+                    origin -> new io.layerproxy.testing.CorruptingOrigin(origin, 100_000), "block-size", "4096")) {
+                assertThrows(IOException.class, () -> proxy.get("/cut/obj"),
+                        "right length, wrong bytes: the response is aborted before its last block");
+            }
+            try (var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(),
+                    "block-size", "4096")) {
+                HttpResponse<byte[]> response = proxy.get("/cut/obj");
+
+                assertArrayEquals(expected, response.body(), "the damaged version was dropped from the cache");
+                assertEquals("origin", header(response, "X-Cache-Layer"));
             }
         }
     }
