@@ -143,24 +143,20 @@ public final class LayerProxy implements AutoCloseable {
             stale = info; // same-ETag blocks stay valid: they are version-addressed
             break;
         }
-        ObjectInfo current = askOrigin(key, stale);
+        ObjectInfo current = askOrigin(key, stale, metaKey, now);
         if (current == null) {
             tracked.remove(key);
-            if (negativeTtl.isZero()) {
-                removeEverywhere(metaKey);
-            } else {
-                putEverywhere(metaKey, InfoCodec.encodeMissing(now));
-            }
             return new Lookup(null, ORIGIN);
         }
-        current = current.validatedAt(now);
-        putEverywhere(metaKey, InfoCodec.encode(current));
         track(key);
         return new Lookup(current, ORIGIN);
     }
 
-    /** One HEAD (or conditional HEAD) per key at a time; concurrent askers share its answer. */
-    private ObjectInfo askOrigin(ObjectKey key, ObjectInfo stale) {
+    /**
+     * One HEAD (or conditional HEAD) per key at a time; concurrent askers share its answer. The answer is stored in
+     * the layers before the flight ends, so a reader arriving just after finds it there instead of asking again.
+     */
+    private ObjectInfo askOrigin(ObjectKey key, ObjectInfo stale, String metaKey, Instant now) {
         var mine = new CompletableFuture<ObjectInfo>();
         var theirs = heads.putIfAbsent(key, mine);
         if (theirs != null) {
@@ -175,6 +171,16 @@ public final class LayerProxy implements AutoCloseable {
         }
         try {
             ObjectInfo answer = stale == null ? origin.head(key) : origin.revalidate(key, stale);
+            if (answer == null) {
+                if (negativeTtl.isZero()) {
+                    removeEverywhere(metaKey);
+                } else {
+                    putEverywhere(metaKey, InfoCodec.encodeMissing(now));
+                }
+            } else {
+                answer = answer.validatedAt(now);
+                putEverywhere(metaKey, InfoCodec.encode(answer));
+            }
             mine.complete(answer);
             return answer;
         } catch (RuntimeException e) {
