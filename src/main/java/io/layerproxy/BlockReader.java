@@ -265,8 +265,11 @@ final class BlockReader implements ObjectBody {
         try {
             block = originStream.readNBytes(expected);
         } catch (IOException e) {
-            OriginException failure = new OriginException(OriginException.Kind.UNAVAILABLE,
-                    "origin stream for " + key + " failed in block " + index, e);
+            boolean silent = e instanceof java.net.SocketTimeoutException
+                    || e.getCause() instanceof java.net.SocketTimeoutException;
+            OriginException failure = new OriginException(
+                    silent ? OriginException.Kind.TIMEOUT : OriginException.Kind.UNAVAILABLE,
+                    "origin stream for " + key + (silent ? " stalled" : " failed") + " in block " + index, e);
             failLeading(failure);
             throw failure;
         }

@@ -48,7 +48,7 @@ class FreshnessTest {
 
     private CountingOrigin newOrigin() {
         return new CountingOrigin(S3Origin.create(S3Clients.create("us-east-1", s3.endpoint(), true,
-                S3Fixture.credentialsEnv())));
+                S3Fixture.credentialsEnv(), java.time.Duration.ofSeconds(30))));
     }
 
     private static byte[] bytes(String s) {

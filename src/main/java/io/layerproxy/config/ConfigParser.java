@@ -122,7 +122,7 @@ public final class ConfigParser {
                 diskSize, seconds(Option.WATCH, values.single(Option.WATCH)), prefetch, buckets,
                 seconds(Option.MAX_AGE, values.single(Option.MAX_AGE)), (int) blockSize,
                 seconds(Option.NEGATIVE_TTL, values.single(Option.NEGATIVE_TTL)), token, manyMaxEntries,
-                manyMaxBytes);
+                manyMaxBytes, originTimeout(values.single(Option.ORIGIN_TIMEOUT)));
     }
 
     /** Reads an option's value from the first source that has it. */
@@ -182,6 +182,10 @@ public final class ConfigParser {
             // reported below
         }
         throw invalid(option, expected, whole);
+    }
+
+    private static Duration originTimeout(String text) {
+        return Duration.ofSeconds(integer(Option.ORIGIN_TIMEOUT, text, text, 1, 3600, "between 1 and 3600 seconds"));
     }
 
     private static Duration seconds(Option option, String text) {

@@ -21,12 +21,13 @@ import java.util.Set;
  * @param adminToken  bearer token for state-changing endpoints, or null when they are off
  * @param manyMaxEntries most objects in one {@code POST /_many/} zip
  * @param manyMaxBytes   most object bytes in one {@code POST /_many/} zip
+ * @param originTimeout  how long S3 may stay silent before a read fails
  */
 public record LayerProxyConfig(String listenHost, int listenPort, String awsRegion, URI s3Endpoint,
                                boolean pathStyle, ObjectKey onDne, int onDneStatus, long cacheSize, Path diskDir,
                                long diskSize, Duration watch, List<BucketPrefix> prefetch, Set<String> buckets,
                                Duration maxAge, int blockSize, Duration negativeTtl, String adminToken,
-                               int manyMaxEntries, long manyMaxBytes) {
+                               int manyMaxEntries, long manyMaxBytes, Duration originTimeout) {
 
     /** A bucket and a key prefix in it (possibly empty: the whole bucket). */
     public record BucketPrefix(String bucket, String prefix) {
@@ -56,6 +57,6 @@ public record LayerProxyConfig(String listenHost, int listenPort, String awsRegi
                 + ", prefetch=" + prefetch + ", buckets=" + buckets + ", max-age=" + maxAge.toSeconds()
                 + ", block-size=" + blockSize + ", negative-ttl=" + negativeTtl.toSeconds()
                 + ", admin-token=" + (adminToken == null ? "(off)" : "(set)") + ", many-max-entries=" + manyMaxEntries
-                + ", many-max-bytes=" + manyMaxBytes + "]";
+                + ", many-max-bytes=" + manyMaxBytes + ", origin-timeout=" + originTimeout.toSeconds() + "]";
     }
 }

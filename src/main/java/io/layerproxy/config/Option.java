@@ -37,6 +37,8 @@ public enum Option {
     NEGATIVE_TTL("negative-ttl", "LAYERPROXY_NEGATIVE_TTL", "10", "SECONDS", "Seconds a 404 is remembered."),
     ADMIN_TOKEN("admin-token", "LAYERPROXY_ADMIN_TOKEN", null, "TOKEN",
             "Bearer token for purge and other state-changing endpoints; unset turns them off."),
+    ORIGIN_TIMEOUT("origin-timeout", "LAYERPROXY_ORIGIN_TIMEOUT", "30", "SECONDS",
+            "Seconds S3 may stay silent (connecting, or mid-body) before the read fails: 504, or an aborted response."),
     MANY_MAX_ENTRIES("many-max-entries", "LAYERPROXY_MANY_MAX_ENTRIES", "10000", "COUNT",
             "Most objects one POST /_many/ zip may hold, after * expansion."),
     MANY_MAX_BYTES("many-max-bytes", "LAYERPROXY_MANY_MAX_BYTES", "10g", "BYTES",

@@ -22,16 +22,20 @@ import software.amazon.awssdk.services.s3.S3Client;
 public final class S3Clients {
     private static final Logger LOG = LoggerFactory.getLogger(S3Clients.class);
 
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
     private S3Clients() {
     }
 
     /**
-     * A client for {@code region}, optionally against an S3-compatible {@code endpoint} (null for AWS).
+     * A client for {@code region}, optionally against an S3-compatible {@code endpoint} (null for AWS), that gives
+     * up on a connection or a body silent for {@code timeout}.
      * Credentials: {@code AWS_ACCESS_KEY_ID} with {@code AWS_SECRET_ACCESS_KEY} (or the legacy
      * {@code AWS_SECRET_KEY}) from {@code env}; else the SDK's default chain (profile, container and instance
      * roles...); else anonymous requests, which public buckets answer.
      */
-    public static S3Client create(String region, URI endpoint, boolean pathStyle, Map<String, String> env) {
+    public static S3Client create(String region, URI endpoint, boolean pathStyle, Map<String, String> env,
+                                  Duration timeout) {
         var builder = S3Client.builder()
                 .region(Region.of(region))
                 .forcePathStyle(pathStyle)
@@ -41,8 +45,8 @@ public final class S3Clients {
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                 .httpClientBuilder(Apache5HttpClient.builder()
                         .maxConnections(256)
-                        .connectionTimeout(Duration.ofSeconds(5))
-                        .socketTimeout(Duration.ofSeconds(30)));
+                        .connectionTimeout(timeout.compareTo(CONNECT_TIMEOUT) < 0 ? timeout : CONNECT_TIMEOUT)
+                        .socketTimeout(timeout));
         if (endpoint != null) {
             builder.endpointOverride(endpoint);
         }

@@ -46,6 +46,9 @@ class ConfigParserTest {
         assertEquals(1_048_576, c.blockSize());
         assertEquals(Duration.ofSeconds(10), c.negativeTtl());
         assertNull(c.adminToken());
+        assertEquals(Duration.ofSeconds(30), c.originTimeout());
+        assertEquals(10_000, c.manyMaxEntries());
+        assertEquals(10L << 30, c.manyMaxBytes());
     }
 
     @Test
@@ -80,6 +83,9 @@ class ConfigParserTest {
         env.put("LAYERPROXY_BLOCK_BYTES", "65536");
         env.put("LAYERPROXY_NEGATIVE_TTL", "3");
         env.put("LAYERPROXY_ADMIN_TOKEN", "0123456789abcdef0123");
+        env.put("LAYERPROXY_ORIGIN_TIMEOUT", "7");
+        env.put("LAYERPROXY_MANY_MAX_ENTRIES", "12");
+        env.put("LAYERPROXY_MANY_MAX_BYTES", "1m");
 
         LayerProxyConfig c = ConfigParser.parse(Map.of(), env, Map.of());
 
@@ -100,6 +106,9 @@ class ConfigParserTest {
         assertEquals(65536, c.blockSize());
         assertEquals(Duration.ofSeconds(3), c.negativeTtl());
         assertEquals("0123456789abcdef0123", c.adminToken());
+        assertEquals(Duration.ofSeconds(7), c.originTimeout());
+        assertEquals(12, c.manyMaxEntries());
+        assertEquals(1L << 20, c.manyMaxBytes());
         assertTrue(!c.toString().contains("0123456789abcdef0123"), "toString never shows the admin token");
     }
 
@@ -137,6 +146,8 @@ class ConfigParserTest {
         "aws-region    | US EAST   | aws-region must be an AWS region name like us-east-1, was: US EAST",
         "buckets       | ok1,b@d   | buckets must be a comma-separated list of bucket names, was: b@d",
         "admin-token   | short     | admin-token must be at least 16 characters, was: 5 characters",
+        "origin-timeout | 0        | origin-timeout must be between 1 and 3600 seconds, was: 0",
+        "many-max-entries | 0      | many-max-entries must be between 1 and 1000000, was: 0",
     })
     void badValues_failWithAMessageNamingTheOptionAndValue(String option, String value, String message) {
         var e = assertThrows(ConfigException.class, () ->

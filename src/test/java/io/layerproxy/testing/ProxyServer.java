@@ -58,7 +58,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         LayerProxyConfig config = ConfigParser.parse(flags, Map.of(), Map.of());
         var origin = new CountingOrigin(decorate.apply(S3Origin.create(
-                S3Clients.create(config.awsRegion(), config.s3Endpoint(), true, env))));
+                S3Clients.create(config.awsRegion(), config.s3Endpoint(), true, env, config.originTimeout()))));
         LayerProxy proxy = ProxyFactory.create(config, origin);
         return new ProxyServer(StandaloneServer.start(config, proxy), origin, proxy);
     }
