@@ -48,6 +48,8 @@ final class BlockReader implements ObjectBody {
     private final TreeMap<Long, Flight> leading = new TreeMap<>();
     private Fill leadFill;
     private Fill followed;
+    /** Whether this reader holds one of the proxy's block buffer permits (it holds a block). */
+    private boolean holdsBuffer;
     /** MD5 of a fill that reads a whole single-part object: checked against the ETag before its last block goes out. */
     private MessageDigest md5;
 
@@ -91,12 +93,43 @@ final class BlockReader implements ObjectBody {
             } catch (IOException clientGone) {
                 finishForFollowers();
                 throw clientGone;
+            } finally {
+                releaseBuffer();
             }
+        }
+    }
+
+    /**
+     * Takes one of the proxy's block buffer permits before allocating a block, so the blocks held across all
+     * concurrent downloads stay within the bound (a quarter of the heap by default); waits when it is reached.
+     */
+    private void acquireBuffer() {
+        if (holdsBuffer) {
+            return;
+        }
+        try {
+            if (!proxy.blockBuffers().tryAcquire(FOLLOW_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                throw new OriginException(OriginException.Kind.TIMEOUT, "no block buffer free for " + key + " in "
+                        + FOLLOW_TIMEOUT_SECONDS + " s: too many downloads at once");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OriginException(OriginException.Kind.UNAVAILABLE, "interrupted waiting for a buffer", e);
+        }
+        holdsBuffer = true;
+    }
+
+    private void releaseBuffer() {
+        if (holdsBuffer) {
+            holdsBuffer = false;
+            proxy.blockBuffers().release();
         }
     }
 
     @Override
     public void close() {
+        firstBlock = null;
+        releaseBuffer();
         stopLeading();
         if (followed != null) {
             followed.leave();
@@ -104,18 +137,26 @@ final class BlockReader implements ObjectBody {
         }
     }
 
+    /**
+     * The block, held until it is written. Reading it from a layer or the origin allocates it, so that takes a
+     * buffer permit; following someone else's fill shares their bytes and takes none (and so never holds a permit
+     * its leader may be waiting for).
+     */
     private byte[] fetch(long index) {
         if (originStream != null && originNextIndex == index) {
+            acquireBuffer();
             return readFromOrigin(index);
         }
         String blockKey = proxy.blockKey(key, info, index);
         while (true) {
+            acquireBuffer();
             byte[] cached = fromLayers(index, blockKey);
             if (cached != null) {
                 return cached;
             }
             Flight flight = proxy.flights().get(blockKey);
             if (flight != null) {
+                releaseBuffer();
                 byte[] handed = follow(flight, index);
                 if (handed != null) {
                     return handed;

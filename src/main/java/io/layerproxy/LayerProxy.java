@@ -58,6 +58,7 @@ public final class LayerProxy implements AutoCloseable {
     private final Duration negativeTtl;
     private final Set<ObjectKey> tracked = ConcurrentHashMap.newKeySet();
     private final Flights flights = new Flights();
+    private final java.util.concurrent.Semaphore blockBuffers;
     /**
      * Writes blocks fetched from the origin into the layers off the clients' path. Bounded: when it is behind, the
      * reader writes itself, so at most {@code STORE_QUEUE + STORE_THREADS} blocks wait in memory.
@@ -81,6 +82,9 @@ public final class LayerProxy implements AutoCloseable {
         this.clock = b.clock;
         this.buckets = Set.copyOf(b.buckets);
         this.negativeTtl = b.negativeTtl;
+        long bound = b.maxBufferedBytes > 0 ? b.maxBufferedBytes : Runtime.getRuntime().maxMemory() / 4;
+        this.blockBuffers = new java.util.concurrent.Semaphore((int) Math.max(4, Math.min(Integer.MAX_VALUE,
+                bound / blockSize)), true);
     }
 
     public static Builder builder() {
@@ -284,6 +288,11 @@ public final class LayerProxy implements AutoCloseable {
         }
     }
 
+    /** Permits for blocks held by readers: the bound on block bytes in memory across all downloads. */
+    java.util.concurrent.Semaphore blockBuffers() {
+        return blockBuffers;
+    }
+
     Flights flights() {
         return flights;
     }
@@ -369,6 +378,7 @@ public final class LayerProxy implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private Set<String> buckets = Set.of();
         private Duration negativeTtl = Duration.ofSeconds(10);
+        private long maxBufferedBytes;
 
         private Builder() {
         }
@@ -402,6 +412,15 @@ public final class LayerProxy implements AutoCloseable {
         /** How long a "does not exist" answer is remembered; zero asks the origin every time. */
         public Builder negativeTtl(Duration negativeTtl) {
             this.negativeTtl = Objects.requireNonNull(negativeTtl, "negativeTtl");
+            return this;
+        }
+
+        /**
+         * The most block bytes held by readers at once, across all downloads (at least four blocks); a reader
+         * past it waits. Default: a quarter of the JVM's maximum heap.
+         */
+        public Builder maxBufferedBytes(long bytes) {
+            this.maxBufferedBytes = bytes;
             return this;
         }
 

@@ -1,0 +1,64 @@
+package io.layerproxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import io.layerproxy.layer.EhcacheLayer;
+import io.layerproxy.origin.S3Clients;
+import io.layerproxy.origin.S3Origin;
+import io.layerproxy.testing.S3Fixture;
+import java.io.ByteArrayOutputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.gaul.s3proxy.junit.S3ProxyExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The blocks held by readers across all downloads stay within the configured bound: past it, readers wait. */
+class BufferBoundTest {
+    @RegisterExtension
+    final S3ProxyExtension S3 = S3Fixture.authenticatedServer();
+
+    @Test
+    void aFifthReaderWaits_whileFourBlocksAreHeld_andProceedsWhenOneIsReleased() throws Exception {
+        try (var s3 = new S3Fixture(S3).bucket("bound")) {
+            for (int i = 0; i < 5; i++) {
+                s3.put("bound", "o" + i, S3Fixture.bytes(10_000, i));
+            }
+            try (var proxy = LayerProxy.builder().addLayer(EhcacheLayer.memory(1 << 20, 4)).blockSize(4096)
+                    .maxBufferedBytes(4 * 4096)
+                    .origin(S3Origin.create(S3Clients.create("us-east-1", s3.endpoint(), true,
+                            S3Fixture.credentialsEnv(), Duration.ofSeconds(30)))).build()) {
+                List<ObjectBody> held = new ArrayList<>();
+                for (int i = 0; i < 4; i++) { // each holds its first block, unwritten
+                    ObjectKey key = new ObjectKey("bound", "o" + i);
+                    held.add(proxy.open(key, proxy.lookup(key).info(), 0, 10_000));
+                }
+                ObjectKey fifth = new ObjectKey("bound", "o4");
+                ObjectInfo info = proxy.lookup(fifth).info();
+                CompletableFuture<byte[]> waiting = CompletableFuture.supplyAsync(() -> {
+                    try (ObjectBody body = proxy.open(fifth, info, 0, info.size())) {
+                        var out = new ByteArrayOutputStream();
+                        body.writeTo(out);
+                        return out.toByteArray();
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+
+                Thread.sleep(300); // a liveness check, not a speed one: unbounded, it would be done by now
+                assertFalse(waiting.isDone(), "the fifth reader must wait for a buffer");
+                held.get(0).close();
+
+                assertEquals(10_000, waiting.get(30, TimeUnit.SECONDS).length);
+                for (ObjectBody body : held) {
+                    body.close();
+                }
+                assertEquals(4, proxy.blockBuffers().availablePermits(), "every permit came back");
+            }
+        }
+    }
+}
