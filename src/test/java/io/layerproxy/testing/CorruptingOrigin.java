@@ -6,21 +6,14 @@ import io.layerproxy.Origin;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.function.Consumer;
 
 /** A fault-injecting origin: bodies have the right length, but the byte at {@code offset} of each read is flipped. */
-public final class CorruptingOrigin implements Origin {
-    private final Origin origin;
+public final class CorruptingOrigin extends ForwardingOrigin {
     private final long offset;
 
     public CorruptingOrigin(Origin origin, long offset) {
-        this.origin = origin;
+        super(origin);
         this.offset = offset;
-    }
-
-    @Override
-    public ObjectInfo head(ObjectKey key) {
-        return origin.head(key);
     }
 
     @Override
@@ -38,15 +31,5 @@ public final class CorruptingOrigin implements Origin {
                 return n;
             }
         };
-    }
-
-    @Override
-    public void list(String bucket, String prefix, Consumer<Listed> each) {
-        origin.list(bucket, prefix, each);
-    }
-
-    @Override
-    public void close() {
-        origin.close();
     }
 }

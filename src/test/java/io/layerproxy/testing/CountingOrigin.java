@@ -8,8 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /** Counts the requests a real origin receives; it passes every call through unchanged. */
-public final class CountingOrigin implements Origin {
-    private final Origin origin;
+public final class CountingOrigin extends ForwardingOrigin {
     private final AtomicInteger heads = new AtomicInteger();
     private final AtomicInteger reads = new AtomicInteger();
     private final AtomicInteger lists = new AtomicInteger();
@@ -17,7 +16,7 @@ public final class CountingOrigin implements Origin {
     private final java.util.concurrent.atomic.AtomicLong bytesAsked = new java.util.concurrent.atomic.AtomicLong();
 
     public CountingOrigin(Origin origin) {
-        this.origin = origin;
+        super(origin);
     }
 
     public int heads() {
@@ -77,10 +76,5 @@ public final class CountingOrigin implements Origin {
         reads.incrementAndGet();
         bytesAsked.addAndGet(last - first + 1);
         return origin.read(key, version, first, last);
-    }
-
-    @Override
-    public void close() {
-        origin.close();
     }
 }

@@ -7,27 +7,20 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 
 /** A fault-injecting origin: bodies arrive slowly (a pause per read), and early closes are counted. */
-public final class SlowOrigin implements Origin {
-    private final Origin origin;
+public final class SlowOrigin extends ForwardingOrigin {
     private final long pauseMillis;
     private final AtomicInteger closedEarly = new AtomicInteger();
 
     public SlowOrigin(Origin origin, long pauseMillis) {
-        this.origin = origin;
+        super(origin);
         this.pauseMillis = pauseMillis;
     }
 
     /** Bodies closed before their last byte: fills that were cancelled. */
     public int closedEarly() {
         return closedEarly.get();
-    }
-
-    @Override
-    public ObjectInfo head(ObjectKey key) {
-        return origin.head(key);
     }
 
     @Override
@@ -59,15 +52,5 @@ public final class SlowOrigin implements Origin {
                 super.close();
             }
         };
-    }
-
-    @Override
-    public void list(String bucket, String prefix, Consumer<Listed> each) {
-        origin.list(bucket, prefix, each);
-    }
-
-    @Override
-    public void close() {
-        origin.close();
     }
 }

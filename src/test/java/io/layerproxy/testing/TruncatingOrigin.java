@@ -7,18 +7,12 @@ import java.io.InputStream;
 import org.apache.commons.io.input.BoundedInputStream;
 
 /** A fault-injecting origin: every body read from the real origin ends after {@code limit} bytes. */
-public final class TruncatingOrigin implements Origin {
-    private final Origin origin;
+public final class TruncatingOrigin extends ForwardingOrigin {
     private final long limit;
 
     public TruncatingOrigin(Origin origin, long limit) {
-        this.origin = origin;
+        super(origin);
         this.limit = limit;
-    }
-
-    @Override
-    public ObjectInfo head(ObjectKey key) {
-        return origin.head(key);
     }
 
     @Override
@@ -29,15 +23,5 @@ public final class TruncatingOrigin implements Origin {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-    }
-
-    @Override
-    public void list(String bucket, String prefix, java.util.function.Consumer<Listed> each) {
-        origin.list(bucket, prefix, each);
-    }
-
-    @Override
-    public void close() {
-        origin.close();
     }
 }
