@@ -3,7 +3,6 @@ package io.layerproxy;
 import io.layerproxy.Flights.Fill;
 import io.layerproxy.Flights.Flight;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -42,7 +41,7 @@ final class BlockReader implements ObjectBody {
 
     private byte[] firstBlock;
     private String firstLayer;
-    private InputStream originStream;
+    private ReadAhead originStream;
     private long originNextIndex;
     /** Blocks this reader registered as leader and has not read yet, by index. */
     private final TreeMap<Long, Flight> leading = new TreeMap<>();
@@ -246,7 +245,8 @@ final class BlockReader implements ObjectBody {
         long first = index * blockSize;
         long last = Math.min(info.size(), (leading.lastKey() + 1) * blockSize) - 1;
         try {
-            originStream = proxy.origin().read(key, info, first, last);
+            originStream = new ReadAhead(proxy.origin().read(key, info, first, last), index, leading.lastKey(),
+                    this::expectedLength, proxy.readAheadThreads());
         } catch (OriginException e) {
             failLeading(e);
             if (e.kind() == OriginException.Kind.CHANGED) {
@@ -304,7 +304,7 @@ final class BlockReader implements ObjectBody {
         int expected = expectedLength(index);
         byte[] block;
         try {
-            block = originStream.readNBytes(expected);
+            block = originStream.next(FOLLOW_TIMEOUT_SECONDS);
         } catch (IOException e) {
             boolean silent = e instanceof java.net.SocketTimeoutException
                     || e.getCause() instanceof java.net.SocketTimeoutException;

@@ -70,6 +70,13 @@ public final class LayerProxy implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             }, new ThreadPoolExecutor.CallerRunsPolicy());
+    /** Threads reading origin bodies a block ahead of their readers (one per origin read in progress). */
+    private final java.util.concurrent.ExecutorService readAheadThreads = java.util.concurrent.Executors
+            .newCachedThreadPool(runnable -> {
+                Thread t = new Thread(runnable, "layerproxy-read-ahead");
+                t.setDaemon(true);
+                return t;
+            });
     /** Metadata requests in flight: concurrent misses of one key share one HEAD. */
     private final ConcurrentHashMap<ObjectKey,
             CompletableFuture<ObjectInfo>> heads = new ConcurrentHashMap<>();
@@ -293,6 +300,10 @@ public final class LayerProxy implements AutoCloseable {
         return blockBuffers;
     }
 
+    java.util.concurrent.ExecutorService readAheadThreads() {
+        return readAheadThreads;
+    }
+
     Flights flights() {
         return flights;
     }
@@ -308,6 +319,7 @@ public final class LayerProxy implements AutoCloseable {
 
     @Override
     public void close() {
+        readAheadThreads.shutdownNow();
         storers.shutdown();
         try {
             if (!storers.awaitTermination(30, TimeUnit.SECONDS)) {
