@@ -353,14 +353,11 @@ final class BlockReader implements ObjectBody {
 
     /** Hands any registered, unread block back (its waiters fetch it themselves) and closes the origin read. */
     private void stopLeading() {
-        leading.forEach((index, flight) -> proxy.flights().fail(proxy.blockKey(key, info, index), flight,
-                Flights.ABANDONED));
-        leading.clear();
-        leadFill = null;
-        closeStream();
+        failLeading(Flights.ABANDONED);
     }
 
-    private void failLeading(OriginException why) {
+    /** Ends this reader's fill: every registered, unread block fails with {@code why}; the origin read is closed. */
+    private void failLeading(RuntimeException why) {
         leading.forEach((index, flight) -> proxy.flights().fail(proxy.blockKey(key, info, index), flight, why));
         leading.clear();
         leadFill = null;

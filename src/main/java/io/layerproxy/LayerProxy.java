@@ -14,7 +14,11 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -58,25 +62,16 @@ public final class LayerProxy implements AutoCloseable {
     private final Duration negativeTtl;
     private final Set<ObjectKey> tracked = ConcurrentHashMap.newKeySet();
     private final Flights flights = new Flights();
-    private final java.util.concurrent.Semaphore blockBuffers;
+    private final Semaphore blockBuffers;
     /**
      * Writes blocks fetched from the origin into the layers off the clients' path. Bounded: when it is behind, the
      * reader writes itself, so at most {@code STORE_QUEUE + STORE_THREADS} blocks wait in memory.
      */
     private final ThreadPoolExecutor storers = new ThreadPoolExecutor(
             STORE_THREADS, STORE_THREADS, 0, TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(STORE_QUEUE), runnable -> {
-                Thread t = new Thread(runnable, "layerproxy-store");
-                t.setDaemon(true);
-                return t;
-            }, new ThreadPoolExecutor.CallerRunsPolicy());
+            new ArrayBlockingQueue<>(STORE_QUEUE), daemon("layerproxy-store"), new ThreadPoolExecutor.CallerRunsPolicy());
     /** Threads reading origin bodies a block ahead of their readers (one per origin read in progress). */
-    private final java.util.concurrent.ExecutorService readAheadThreads = java.util.concurrent.Executors
-            .newCachedThreadPool(runnable -> {
-                Thread t = new Thread(runnable, "layerproxy-read-ahead");
-                t.setDaemon(true);
-                return t;
-            });
+    private final ExecutorService readAheadThreads = Executors.newCachedThreadPool(daemon("layerproxy-read-ahead"));
     /** Metadata requests in flight: concurrent misses of one key share one HEAD. */
     private final ConcurrentHashMap<ObjectKey,
             CompletableFuture<ObjectInfo>> heads = new ConcurrentHashMap<>();
@@ -90,7 +85,7 @@ public final class LayerProxy implements AutoCloseable {
         this.buckets = Set.copyOf(b.buckets);
         this.negativeTtl = b.negativeTtl;
         long bound = b.maxBufferedBytes > 0 ? b.maxBufferedBytes : Runtime.getRuntime().maxMemory() / 4;
-        this.blockBuffers = new java.util.concurrent.Semaphore((int) Math.max(4, Math.min(Integer.MAX_VALUE,
+        this.blockBuffers = new Semaphore((int) Math.max(4, Math.min(Integer.MAX_VALUE,
                 bound / blockSize)), true);
     }
 
@@ -296,11 +291,11 @@ public final class LayerProxy implements AutoCloseable {
     }
 
     /** Permits for blocks held by readers: the bound on block bytes in memory across all downloads. */
-    java.util.concurrent.Semaphore blockBuffers() {
+    Semaphore blockBuffers() {
         return blockBuffers;
     }
 
-    java.util.concurrent.ExecutorService readAheadThreads() {
+    ExecutorService readAheadThreads() {
         return readAheadThreads;
     }
 
@@ -346,6 +341,15 @@ public final class LayerProxy implements AutoCloseable {
 
     private static String metaKey(ObjectKey key) {
         return "m:" + key.bucket() + "/" + key.key();
+    }
+
+    /** Background threads that never keep the JVM alive. */
+    private static ThreadFactory daemon(String name) {
+        return runnable -> {
+            Thread t = new Thread(runnable, name);
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     private void promote(String key, byte[] raw, int foundAt) {
