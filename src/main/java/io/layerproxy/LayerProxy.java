@@ -69,7 +69,8 @@ public final class LayerProxy implements AutoCloseable {
      */
     private final ThreadPoolExecutor storers = new ThreadPoolExecutor(
             STORE_THREADS, STORE_THREADS, 0, TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(STORE_QUEUE), daemon("layerproxy-store"), new ThreadPoolExecutor.CallerRunsPolicy());
+            new ArrayBlockingQueue<>(STORE_QUEUE), daemon("layerproxy-store"),
+            new ThreadPoolExecutor.CallerRunsPolicy());
     /** Threads reading origin bodies a block ahead of their readers (one per origin read in progress). */
     private final ExecutorService readAheadThreads = Executors.newCachedThreadPool(daemon("layerproxy-read-ahead"));
     /** Metadata requests in flight: concurrent misses of one key share one HEAD. */

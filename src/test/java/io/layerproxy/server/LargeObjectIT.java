@@ -89,10 +89,10 @@ class LargeObjectIT {
             }
 
             Path gcLog = work.resolve("gc.log");
-            var builder = Forked.java("-Xmx64m", "-Xlog:gc:file=" + gcLog, "-jar", JAR, "run", "--listen", "127.0.0.1:0",
-                    "--s3-endpoint", S3.getUri().toString(), "--path-style", "--disk-dir",
-                    work.resolve("cache").toString(), "--cache-size", "16m", "--disk-size", NO_DISK ? "0" : String.valueOf(2 * SIZE))
-                    .redirectErrorStream(true);
+            var builder = Forked.java("-Xmx64m", "-Xlog:gc:file=" + gcLog, "-jar", JAR, "run",
+                    "--listen", "127.0.0.1:0", "--s3-endpoint", S3.getUri().toString(), "--path-style",
+                    "--disk-dir", work.resolve("cache").toString(), "--cache-size", "16m",
+                    "--disk-size", NO_DISK ? "0" : String.valueOf(2 * SIZE));
             builder.environment().keySet().removeIf(k -> k.startsWith("LAYERPROXY_") || k.startsWith("AWS_"));
             builder.environment().putAll(S3Fixture.credentialsEnv());
             builder.environment().put("AWS_EC2_METADATA_DISABLED", "true");
@@ -134,7 +134,8 @@ class LargeObjectIT {
                         maxHeapMb = Math.max(maxHeapMb, Integer.parseInt(m.group(1)));
                     }
                 }
-                System.out.printf("LargeObjectIT: " + (SIZE >> 20) + " MiB object, proxy -Xmx64m; time to first byte direct %.1f ms,"
+                System.out.printf("LargeObjectIT: " + (SIZE >> 20) + " MiB object, proxy -Xmx64m;"
+                        + " time to first byte direct %.1f ms,"
                         + " cold %.1f ms, warm %.1f ms; transfer direct %.2f s, cold %.2f s, warm %.2f s;"
                         + " largest heap before a GC %d MB%n", direct.firstByteNanos() / 1e6,
                         cold.firstByteNanos() / 1e6, warm.firstByteNanos() / 1e6, direct.totalNanos() / 1e9,
