@@ -5,8 +5,6 @@ import io.layerproxy.Origin;
 import io.layerproxy.layer.EhcacheLayer;
 import io.layerproxy.origin.S3Clients;
 import io.layerproxy.origin.S3Origin;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,12 +35,8 @@ public final class ProxyFactory {
         long hot = Math.min(MAX_HOT_ENTRIES, config.cacheSize() / config.blockSize() / 8);
         builder.addLayer(EhcacheLayer.memory(config.cacheSize(), (int) hot));
         if (config.diskSize() > 0) {
-            try {
-                Files.createDirectories(config.diskDir());
-                builder.addLayer(EhcacheLayer.disk(config.diskDir(), config.diskSize()));
-            } catch (IOException | IllegalStateException e) {
-                LOG.warn("disk layer off, serving from memory and S3 only: {}", e.getMessage());
-            }
+            // an unusable folder is logged and retried by the layer itself: the proxy serves without it meanwhile
+            builder.addLayer(EhcacheLayer.disk(config.diskDir(), config.diskSize()));
         }
         if (config.buckets().isEmpty()) {
             LOG.warn("no --buckets allowlist: every bucket the AWS credentials can read is exposed");

@@ -4,6 +4,7 @@ import io.layerproxy.Layer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.commons.io.file.PathUtils;
 import org.ehcache.Cache;
 import org.ehcache.CacheManager;
@@ -13,6 +14,7 @@ import org.ehcache.config.builders.CacheManagerBuilder;
 import org.ehcache.config.builders.ResourcePoolsBuilder;
 import org.ehcache.config.units.EntryUnit;
 import org.ehcache.config.units.MemoryUnit;
+import org.ehcache.core.internal.resilience.ThrowingResilienceStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +30,7 @@ public final class EhcacheLayer implements Layer {
     private final CacheManager manager;
     private final Cache<String, byte[]> cache;
     private final long capacity;
+    private final AtomicLong damaged = new AtomicLong();
 
     private EhcacheLayer(String name, CacheManager manager, long capacity) {
         this.name = name;
@@ -62,20 +65,29 @@ public final class EhcacheLayer implements Layer {
 
     /**
      * A disk layer in {@code dir} holding at most {@code bytes}. What it held when last closed cleanly is there
-     * again after a restart. A store that cannot be opened (damaged, written by an incompatible configuration) is
-     * discarded and started empty: it is only a cache.
+     * again after a restart; every value is checked against its CRC32C on read, and one that does not verify is
+     * dropped and read as a miss. The layer keeps working through disk trouble: while the folder cannot be used
+     * (missing, read-only, full, locked) it is a miss, and it is reopened when the folder is usable again.
+     */
+    public static Layer disk(Path dir, long bytes) {
+        return new RecoveringDiskLayer(dir, bytes);
+    }
+
+    /**
+     * Opens the disk store in {@code dir}. A store that cannot be opened (damaged, written by an incompatible
+     * configuration) is discarded and started empty: it is only a cache.
      *
      * @throws IllegalStateException when the folder cannot be used at all (not writable, locked by another process)
      */
-    public static EhcacheLayer disk(Path dir, long bytes) {
+    static EhcacheLayer openDisk(Path dir, long bytes) {
         try {
-            return openDisk(dir, bytes);
+            return tryOpenDisk(dir, bytes);
         } catch (RuntimeException first) {
             LOG.warn("disk cache in {} could not be opened ({}); discarding it and starting empty", dir,
                     rootMessage(first));
             try {
                 deleteStore(dir);
-                return openDisk(dir, bytes);
+                return tryOpenDisk(dir, bytes);
             } catch (RuntimeException | IOException second) {
                 throw new IllegalStateException("disk cache folder " + dir + " is not usable: "
                         + rootMessage(second), second);
@@ -83,22 +95,25 @@ public final class EhcacheLayer implements Layer {
         }
     }
 
-    private static EhcacheLayer openDisk(Path dir, long bytes) {
+    private static EhcacheLayer tryOpenDisk(Path dir, long bytes) {
         PersistentCacheManager manager = CacheManagerBuilder.newCacheManagerBuilder()
                 .with(CacheManagerBuilder.persistence(dir.toFile()))
                 .withCache(CACHE, CacheConfigurationBuilder.newCacheConfigurationBuilder(String.class, byte[].class,
-                        ResourcePoolsBuilder.newResourcePoolsBuilder().disk(bytes, MemoryUnit.B, true)))
+                                ResourcePoolsBuilder.newResourcePoolsBuilder().disk(bytes, MemoryUnit.B, true))
+                        .withValueSerializer(new ChecksummedBytes())
+                        // failures reach RecoveringDiskLayer, which decides; Ehcache's default logs and hides them
+                        .withResilienceStrategy(new ThrowingResilienceStrategy<>()))
                 .build(true);
         return new EhcacheLayer("disk", manager, bytes);
     }
 
-    private static void deleteStore(Path dir) throws IOException {
+    static void deleteStore(Path dir) throws IOException {
         if (Files.isDirectory(dir)) {
             PathUtils.cleanDirectory(dir);
         }
     }
 
-    private static String rootMessage(Throwable e) {
+    static String rootMessage(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
@@ -118,7 +133,18 @@ public final class EhcacheLayer implements Layer {
 
     @Override
     public byte[] get(String key) {
-        return cache.get(key);
+        byte[] value = cache.get(key);
+        if (value == ChecksummedBytes.DAMAGED) {
+            if (damaged.getAndIncrement() == 0) {
+                LOG.warn("{} layer: the value under {} does not match its checksum; dropped (further ones are"
+                        + " logged at debug)", name, key);
+            } else {
+                LOG.debug("{} layer: the value under {} does not match its checksum; dropped", name, key);
+            }
+            cache.remove(key);
+            return null;
+        }
+        return value;
     }
 
     @Override

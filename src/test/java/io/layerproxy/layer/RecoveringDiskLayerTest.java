@@ -1,0 +1,154 @@
+package io.layerproxy.layer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.layerproxy.testing.DiskFaults;
+import io.layerproxy.testing.S3Fixture;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.apache.commons.io.file.PathUtils;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The disk layer on real folders in trouble: never an exception, never wrong bytes, back when the folder is. */
+class RecoveringDiskLayerTest {
+    private static final long RETRY = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final int VALUES = 40;
+    private static final int VALUE_SIZE = 256 * 1024;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void readOnlyFolder_isAMiss_andTheLayerOpensOnceItIsWritable() throws Exception {
+        Path dir = tmp.resolve("cache");
+        AutoCloseable readOnly = DiskFaults.readOnly(dir);
+        try (var layer = new RecoveringDiskLayer(dir, 8 << 20, RETRY)) {
+            layer.put("k", value(1));
+
+            assertNull(layer.get("k"), "nothing can be stored in a read-only folder");
+            assertTrue(!layer.usable());
+
+            readOnly.close();
+            assertTrue(eventually(() -> {
+                layer.put("k", value(1));
+                return layer.get("k") != null;
+            }), "usable again once the folder is writable");
+            assertArrayEquals(value(1), layer.get("k"));
+        } finally {
+            readOnly.close();
+        }
+    }
+
+    @Test
+    void deletedFolder_isRecreated_andUsedAgain() throws Exception {
+        Path dir = tmp.resolve("cache");
+        try (var layer = new RecoveringDiskLayer(dir, 8 << 20, RETRY)) {
+            layer.put("before", value(1));
+            PathUtils.deleteDirectory(dir);
+
+            assertTrue(eventually(() -> {
+                layer.put("after", value(2));
+                return Files.isDirectory(dir) && layer.get("after") != null;
+            }), "a new store in a new folder");
+            assertArrayEquals(value(2), layer.get("after"));
+        }
+    }
+
+    @Test
+    void fullDisk_neverReturnsWrongBytes_andRecovers() throws Exception {
+        Path dir = tmp.resolve("small");
+        AutoCloseable unmount = DiskFaults.smallDisk(dir, 4 << 20);
+        try (var layer = new RecoveringDiskLayer(dir.resolve("cache"), 64 << 20, RETRY)) {
+            for (int i = 0; i < VALUES; i++) { // 10 MiB into 4 MiB
+                layer.put("k" + i, value(i));
+            }
+            int found = 0;
+            for (int i = 0; i < VALUES; i++) {
+                byte[] got = layer.get("k" + i);
+                if (got != null) {
+                    assertArrayEquals(value(i), got, "k" + i);
+                    found++;
+                }
+            }
+            assertTrue(found < VALUES, "the disk filled up: " + found);
+
+            DiskFaults.resize(dir, 128 << 20);
+            assertTrue(eventually(() -> {
+                layer.put("again", value(99));
+                return layer.get("again") != null;
+            }), "writes work again once there is room");
+            assertArrayEquals(value(99), layer.get("again"));
+        } finally {
+            unmount.close();
+        }
+    }
+
+    @Test
+    void flippedBytesInTheStore_areDropped_neverServed() throws Exception {
+        Path dir = tmp.resolve("cache");
+        fillAndClose(dir);
+        assertTrue(DiskFaults.flipBytes(dir, 2000, 5) > 0);
+
+        assertEquals(VALUES, correctOrMissing(dir), "every value either verifies or is a miss");
+    }
+
+    @Test
+    void truncatedStore_isAMiss_neverWrongBytes() throws Exception {
+        Path dir = tmp.resolve("cache");
+        fillAndClose(dir);
+        assertTrue(DiskFaults.truncate(dir, 0.4) > 0);
+
+        assertEquals(VALUES, correctOrMissing(dir));
+    }
+
+    private static void fillAndClose(Path dir) {
+        try (var layer = new RecoveringDiskLayer(dir, 64 << 20, RETRY)) {
+            for (int i = 0; i < VALUES; i++) {
+                layer.put("k" + i, value(i));
+            }
+        }
+    }
+
+    /** Reads every value back; returns how many were right or missing, and fails on a wrong one. */
+    private static int correctOrMissing(Path dir) {
+        int checked = 0;
+        int missing = 0;
+        try (var layer = new RecoveringDiskLayer(dir, 64 << 20, RETRY)) {
+            for (int i = 0; i < VALUES; i++) {
+                byte[] got = layer.get("k" + i);
+                if (got == null) {
+                    missing++;
+                } else {
+                    assertArrayEquals(value(i), got, "k" + i);
+                }
+                checked++;
+            }
+        }
+        assertTrue(missing > 0, "the damage was noticed");
+        return checked;
+    }
+
+    private static byte[] value(int seed) {
+        return S3Fixture.bytes(VALUE_SIZE, seed);
+    }
+
+    private interface Check {
+        boolean ok() throws Exception;
+    }
+
+    private static boolean eventually(Check check) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (System.nanoTime() < deadline) {
+            if (check.ok()) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return false;
+    }
+}
