@@ -60,6 +60,7 @@ public final class LayerProxy implements AutoCloseable {
     private final Clock clock;
     private final Set<String> buckets;
     private final Duration negativeTtl;
+    private final Duration staleIfError;
     private final Set<ObjectKey> tracked = ConcurrentHashMap.newKeySet();
     private final Flights flights = new Flights();
     private final Semaphore blockBuffers;
@@ -79,12 +80,13 @@ public final class LayerProxy implements AutoCloseable {
 
     private LayerProxy(Builder b) {
         this.layers = b.layers.stream().map(GuardedLayer::new).toList();
-        this.origin = Objects.requireNonNull(b.origin, "origin");
+        this.origin = new CircuitBreaker(Objects.requireNonNull(b.origin, "origin"), b.clock);
         this.blockSize = b.blockSize;
         this.maxAge = b.maxAge;
         this.clock = b.clock;
         this.buckets = Set.copyOf(b.buckets);
         this.negativeTtl = b.negativeTtl;
+        this.staleIfError = b.staleIfError;
         long bound = b.maxBufferedBytes > 0 ? b.maxBufferedBytes : Runtime.getRuntime().maxMemory() / 4;
         this.blockBuffers = new Semaphore((int) Math.max(4, Math.min(Integer.MAX_VALUE,
                 bound / blockSize)), true);
@@ -94,8 +96,15 @@ public final class LayerProxy implements AutoCloseable {
         return new Builder();
     }
 
-    /** The metadata lookup's answer: {@code info} is null when the object does not exist. */
-    public record Lookup(ObjectInfo info, String layer) {
+    /**
+     * The metadata lookup's answer: {@code info} is null when the object does not exist; {@code stale} when it is
+     * a cached version past max-age, served because the origin failed to revalidate it (stale-if-error).
+     */
+    public record Lookup(ObjectInfo info, String layer, boolean stale) {
+        public Lookup(ObjectInfo info, String layer) {
+            this(info, layer, false);
+        }
+
         public boolean found() {
             return info != null;
         }
@@ -122,6 +131,7 @@ public final class LayerProxy implements AutoCloseable {
         String metaKey = metaKey(key);
         Instant now = clock.instant();
         ObjectInfo stale = null;
+        String staleLayer = null;
         for (int i = 0; i < layers.size(); i++) {
             GuardedLayer layer = layers.get(i);
             byte[] raw = layer.get(metaKey);
@@ -148,15 +158,31 @@ public final class LayerProxy implements AutoCloseable {
                 return new Lookup(info, layer.name());
             }
             stale = info; // same-ETag blocks stay valid: they are version-addressed
+            staleLayer = layer.name();
             break;
         }
-        ObjectInfo current = askOrigin(key, stale, metaKey, now);
+        ObjectInfo current;
+        try {
+            current = askOrigin(key, stale, metaKey, now);
+        } catch (OriginException e) {
+            if (stale != null && servesStale(e, stale, now)) {
+                LOG.debug("serving a stale copy of {}: {}", key, e.getMessage());
+                return new Lookup(stale, staleLayer, true);
+            }
+            throw e;
+        }
         if (current == null) {
             tracked.remove(key);
             return new Lookup(null, ORIGIN);
         }
         track(key);
         return new Lookup(current, ORIGIN);
+    }
+
+    /** Stale-if-error: the origin is down or silent (not refusing), and the copy is within the bound past max-age. */
+    private boolean servesStale(OriginException e, ObjectInfo stale, Instant now) {
+        boolean down = e.kind() == OriginException.Kind.UNAVAILABLE || e.kind() == OriginException.Kind.TIMEOUT;
+        return down && stale.validatedAt().plus(maxAge).plus(staleIfError).isAfter(now);
     }
 
     /**
@@ -395,6 +421,7 @@ public final class LayerProxy implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private Set<String> buckets = Set.of();
         private Duration negativeTtl = Duration.ofSeconds(10);
+        private Duration staleIfError = Duration.ofDays(1);
         private long maxBufferedBytes;
 
         private Builder() {
@@ -429,6 +456,15 @@ public final class LayerProxy implements AutoCloseable {
         /** How long a "does not exist" answer is remembered; zero asks the origin every time. */
         public Builder negativeTtl(Duration negativeTtl) {
             this.negativeTtl = Objects.requireNonNull(negativeTtl, "negativeTtl");
+            return this;
+        }
+
+        /**
+         * How long past max-age a cached version is still served while the origin is down or silent (marked stale);
+         * zero turns stale-if-error off.
+         */
+        public Builder staleIfError(Duration staleIfError) {
+            this.staleIfError = Objects.requireNonNull(staleIfError, "staleIfError");
             return this;
         }
 

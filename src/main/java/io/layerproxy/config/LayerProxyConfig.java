@@ -22,12 +22,14 @@ import java.util.Set;
  * @param manyMaxEntries most objects in one {@code POST /_many/} zip
  * @param manyMaxBytes   most object bytes in one {@code POST /_many/} zip
  * @param originTimeout  how long S3 may stay silent before a read fails
+ * @param staleIfError   how long past max-age cached metadata is still served while S3 fails; zero is off
  */
 public record LayerProxyConfig(String listenHost, int listenPort, String awsRegion, URI s3Endpoint,
                                boolean pathStyle, ObjectKey onDne, int onDneStatus, long cacheSize, Path diskDir,
                                long diskSize, Duration watch, List<BucketPrefix> prefetch, Set<String> buckets,
                                Duration maxAge, int blockSize, Duration negativeTtl, String adminToken,
-                               int manyMaxEntries, long manyMaxBytes, Duration originTimeout) {
+                               int manyMaxEntries, long manyMaxBytes, Duration originTimeout,
+                               Duration staleIfError) {
 
     /** A bucket and a key prefix in it (possibly empty: the whole bucket). */
     public record BucketPrefix(String bucket, String prefix) {
@@ -57,6 +59,7 @@ public record LayerProxyConfig(String listenHost, int listenPort, String awsRegi
                 + ", prefetch=" + prefetch + ", buckets=" + buckets + ", max-age=" + maxAge.toSeconds()
                 + ", block-size=" + blockSize + ", negative-ttl=" + negativeTtl.toSeconds()
                 + ", admin-token=" + (adminToken == null ? "(off)" : "(set)") + ", many-max-entries=" + manyMaxEntries
-                + ", many-max-bytes=" + manyMaxBytes + ", origin-timeout=" + originTimeout.toSeconds() + "]";
+                + ", many-max-bytes=" + manyMaxBytes + ", origin-timeout=" + originTimeout.toSeconds()
+                + ", stale-if-error=" + staleIfError.toSeconds() + "]";
     }
 }

@@ -30,6 +30,7 @@ public final class ProxyFactory {
                 .blockSize(config.blockSize())
                 .maxAge(config.maxAge())
                 .negativeTtl(config.negativeTtl())
+                .staleIfError(config.staleIfError())
                 .buckets(config.buckets());
         // heap copies of hot values cost at most an eighth of the memory layer
         long hot = Math.min(MAX_HOT_ENTRIES, config.cacheSize() / config.blockSize() / 8);

@@ -52,6 +52,9 @@ final class ObjectHandler {
         try {
             Lookup lookup = proxy.lookup(key);
             if (lookup.found()) {
+                if (lookup.stale()) {
+                    Responses.staleHeaders(resp);
+                }
                 serve(req, resp, key, lookup, head);
             } else {
                 notFound(req, resp, key, head);

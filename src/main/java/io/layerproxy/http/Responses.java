@@ -19,6 +19,8 @@ final class Responses {
     static final DateTimeFormatter HTTP_DATE =
             DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
 
+    private static final String STALE = "STALE";
+
     private Responses() {
     }
 
@@ -42,8 +44,18 @@ final class Responses {
     }
 
     static void cacheHeaders(HttpServletResponse resp, String layer) {
+        if (STALE.equals(resp.getHeader("X-Cache"))) {
+            resp.setHeader("X-Cache-Layer", layer);
+            return;
+        }
         resp.setHeader("X-Cache", LayerProxy.ORIGIN.equals(layer) ? "MISS" : "HIT");
         resp.setHeader("X-Cache-Layer", layer);
+    }
+
+    /** A copy past max-age served because S3 failed to revalidate it (RFC 5861 stale-if-error). */
+    static void staleHeaders(HttpServletResponse resp) {
+        resp.setHeader("X-Cache", STALE);
+        resp.setHeader("Warning", "111 - \"Revalidation Failed\"");
     }
 
     /** RFC 9110 §15.4.5: a 304 carries the validators and caching headers a 200 would have. */

@@ -12,10 +12,13 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
+import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /** Builds the {@link S3Client} the origin uses, with credentials from the environment or the SDK's chain. */
@@ -23,6 +26,22 @@ public final class S3Clients {
     private static final Logger LOG = LoggerFactory.getLogger(S3Clients.class);
 
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** Attempts per request: S3 asks clients to retry 500 and 503 SlowDown, with backoff. */
+    static final int ATTEMPTS = 3;
+
+    /**
+     * Exponential backoff with full jitter, so a fleet of proxies does not retry in step; throttling (SlowDown)
+     * backs off longer. The SDK's retry token bucket also stops retries while most attempts fail.
+     */
+    static RetryStrategy retryStrategy() {
+        return AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                .maxAttempts(ATTEMPTS)
+                .backoffStrategy(BackoffStrategy.exponentialDelay(Duration.ofMillis(50), Duration.ofSeconds(1)))
+                .throttlingBackoffStrategy(BackoffStrategy.exponentialDelay(Duration.ofMillis(200),
+                        Duration.ofSeconds(5)))
+                .circuitBreakerEnabled(true)
+                .build();
+    }
 
     private S3Clients() {
     }
@@ -43,6 +62,7 @@ public final class S3Clients {
                 // S3-compatible stores (MinIO, Ceph, S3Proxy) do not all speak the newer checksum headers
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .overrideConfiguration(o -> o.retryStrategy(retryStrategy()))
                 .httpClientBuilder(Apache5HttpClient.builder()
                         .maxConnections(256)
                         .connectionTimeout(timeout.compareTo(CONNECT_TIMEOUT) < 0 ? timeout : CONNECT_TIMEOUT)

@@ -1,0 +1,116 @@
+package io.layerproxy;
+
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stops hammering an origin that is down. After {@link #FAILURES_TO_OPEN} calls in a row fail with
+ * {@code UNAVAILABLE} or {@code TIMEOUT} (each one already retried by the S3 client), calls fail at once for
+ * {@link #OPEN_FOR}; then one call goes through as a probe while the others keep failing fast, and its success closes
+ * the circuit. Any answer from the origin, even a 403 or a 404, is a success: it is reachable.
+ */
+final class CircuitBreaker implements Origin {
+    private static final Logger LOG = LoggerFactory.getLogger(CircuitBreaker.class);
+    static final int FAILURES_TO_OPEN = 5;
+    static final Duration OPEN_FOR = Duration.ofSeconds(5);
+
+    private final Origin origin;
+    private final Clock clock;
+    private final AtomicInteger failuresInARow = new AtomicInteger();
+    private final AtomicBoolean probing = new AtomicBoolean();
+    private volatile long openUntilMillis;
+
+    CircuitBreaker(Origin origin, Clock clock) {
+        this.origin = origin;
+        this.clock = clock;
+    }
+
+    /** True while calls fail fast. */
+    boolean open() {
+        return failuresInARow.get() >= FAILURES_TO_OPEN;
+    }
+
+    @Override
+    public ObjectInfo head(ObjectKey key) {
+        return call(key, () -> origin.head(key));
+    }
+
+    @Override
+    public ObjectInfo revalidate(ObjectKey key, ObjectInfo cached) {
+        return call(key, () -> origin.revalidate(key, cached));
+    }
+
+    @Override
+    public InputStream read(ObjectKey key, ObjectInfo version, long first, long last) {
+        return call(key, () -> origin.read(key, version, first, last));
+    }
+
+    @Override
+    public void list(String bucket, String prefix, Consumer<Listed> each) {
+        call(bucket, () -> {
+            origin.list(bucket, prefix, each);
+            return null;
+        });
+    }
+
+    @Override
+    public ListPage listPage(ListRequest request) {
+        return call(request.bucket(), () -> origin.listPage(request));
+    }
+
+    @Override
+    public void close() {
+        origin.close();
+    }
+
+    private <T> T call(Object what, Supplier<T> call) {
+        boolean probe = false;
+        if (open()) {
+            if (clock.millis() < openUntilMillis || !probing.compareAndSet(false, true)) {
+                throw new OriginException(OriginException.Kind.UNAVAILABLE, "S3 is failing; " + what
+                        + " was not asked (tried again every " + OPEN_FOR.toSeconds() + " s)");
+            }
+            probe = true;
+        }
+        try {
+            T result = call.get();
+            succeeded();
+            return result;
+        } catch (OriginException e) {
+            if (e.kind() == OriginException.Kind.UNAVAILABLE || e.kind() == OriginException.Kind.TIMEOUT) {
+                failed(e);
+            } else {
+                succeeded();
+            }
+            throw e;
+        } finally {
+            if (probe) {
+                probing.set(false);
+            }
+        }
+    }
+
+    private void succeeded() {
+        if (failuresInARow.get() != 0 && failuresInARow.getAndSet(0) >= FAILURES_TO_OPEN) {
+            LOG.info("S3 answers again: requests go through");
+        }
+    }
+
+    private void failed(OriginException e) {
+        int failures = failuresInARow.incrementAndGet();
+        if (failures >= FAILURES_TO_OPEN) {
+            openUntilMillis = clock.millis() + OPEN_FOR.toMillis();
+            if (failures == FAILURES_TO_OPEN) {
+                LOG.warn("S3 failed {} times in a row (last: {}); failing fast, serving cached copies, and trying"
+                        + " again every {} s", failures, e.getMessage(), OPEN_FOR.toSeconds());
+            }
+        }
+    }
+}
