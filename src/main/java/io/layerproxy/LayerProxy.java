@@ -299,6 +299,48 @@ public final class LayerProxy implements AutoCloseable {
         removeEverywhere(metaKey(key));
     }
 
+    /**
+     * Removes the object's metadata and cached blocks from every local layer; the next read goes to the origin.
+     *
+     * @return whether anything of it was cached
+     */
+    public boolean purge(ObjectKey key) {
+        String metaKey = metaKey(key);
+        ObjectInfo cached = null;
+        boolean found = false;
+        for (GuardedLayer layer : layers) {
+            byte[] raw = layer.get(metaKey);
+            if (raw != null) {
+                found = true;
+                if (cached == null) {
+                    cached = InfoCodec.decode(raw); // null for a remembered 404
+                }
+            }
+        }
+        if (cached != null) {
+            dropVersion(key, cached);
+        } else {
+            invalidate(key);
+        }
+        return found;
+    }
+
+    /**
+     * Purges every object under {@code prefix} that this process has served or watched since it started (what
+     * {@link #trackedKeys()} holds); objects only left on disk from an earlier run are purged by key.
+     *
+     * @return how many objects were cached
+     */
+    public int purgePrefix(String bucket, String prefix) {
+        int purged = 0;
+        for (ObjectKey key : List.copyOf(tracked)) {
+            if (key.bucket().equals(bucket) && key.key().startsWith(prefix) && purge(key)) {
+                purged++;
+            }
+        }
+        return purged;
+    }
+
     /** The object is no longer {@code old}: forget its metadata and drop that version's blocks everywhere. */
     void dropVersion(ObjectKey key, ObjectInfo old) {
         invalidate(key);

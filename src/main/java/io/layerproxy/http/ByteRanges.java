@@ -9,7 +9,10 @@ import java.util.List;
  * whole object is sent); valid ranges none of which is satisfiable make a 416.
  */
 final class ByteRanges {
-    /** More ranges than this in one request are not worth serving as parts: the whole object is sent. */
+    /**
+     * More ranges than this in one request are refused with 416: §14.2 lets a server reject "a set of many small
+     * ranges", a sign of a broken client or a denial-of-service attempt.
+     */
     static final int MAX_RANGES = 64;
 
     /** One satisfiable range, both ends inclusive. */
@@ -45,7 +48,7 @@ final class ByteRanges {
         }
         String[] specs = value.substring(6).split(",", -1);
         if (specs.length > MAX_RANGES) {
-            return WHOLE;
+            return new Parsed(List.of());
         }
         List<Range> satisfiable = new ArrayList<>();
         for (String raw : specs) {

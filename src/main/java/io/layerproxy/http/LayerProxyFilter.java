@@ -35,6 +35,7 @@ public final class LayerProxyFilter implements Filter {
     private ObjectHandler handler;
     private ManyHandler many;
     private ListHandler list;
+    private AdminHandler admin;
 
     /** For containers: the proxy is found or built in {@link #init(FilterConfig)}. */
     public LayerProxyFilter() {
@@ -68,6 +69,7 @@ public final class LayerProxyFilter implements Filter {
         handler = new ObjectHandler(proxy, config);
         many = new ManyHandler(proxy, config);
         list = new ListHandler(proxy);
+        admin = new AdminHandler(proxy, config.adminToken());
     }
 
     @Override
@@ -83,10 +85,20 @@ public final class LayerProxyFilter implements Filter {
                 many.handle(req, resp);
                 return;
             }
+            if (path.equals(prefix + AdminHandler.PURGE)) {
+                admin.purge(req, resp);
+                return;
+            }
             if (!path.startsWith(prefix + "/") || path.length() == prefix.length() + 1) {
                 continue;
             }
             String rest = path.substring(prefix.length());
+            if (hasDotSegment(req.getRequestURI())) {
+                // the container resolved them, but a key is never reached by climbing out of another one
+                Responses.error(req, resp, HttpServletResponse.SC_BAD_REQUEST, "InvalidURI",
+                        "dot segments (. and ..) are not allowed in object paths", null);
+                return;
+            }
             int slash = rest.indexOf('/', 1);
             // /{bucket} or /{bucket}/ asked by an S3 client (or with list-type): a bucket listing
             if ((slash < 0 || slash == rest.length() - 1)
@@ -108,6 +120,17 @@ public final class LayerProxyFilter implements Filter {
         if (owned != null) {
             owned.close();
         }
+    }
+
+    /** True when the request target, as sent, has a {@code .} or {@code ..} segment (plain or percent-encoded). */
+    static boolean hasDotSegment(String rawPath) {
+        for (String segment : rawPath.split("/", -1)) {
+            String s = segment.replace("%2e", ".").replace("%2E", ".");
+            if (s.equals(".") || s.equals("..")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The path prefixes of this filter's {@code /prefix/*} url-patterns, longest first; "" for {@code /*}. */

@@ -61,7 +61,12 @@ final class ListHandler {
                     bucket, null);
             return;
         }
-        boolean urlEncoded = "url".equals(req.getParameter("encoding-type"));
+        String encoding = req.getParameter("encoding-type");
+        if (encoding != null && !"url".equals(encoding)) {
+            S3Errors.write(resp, 400, "InvalidArgument", "encoding-type must be url", bucket, null);
+            return;
+        }
+        boolean urlEncoded = encoding != null;
         var request = new ListRequest(bucket, req.getParameter("prefix"), req.getParameter("delimiter"), maxKeys,
                 req.getParameter("continuation-token"), req.getParameter("start-after"));
         ListPage page;
