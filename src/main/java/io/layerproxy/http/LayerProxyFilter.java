@@ -93,10 +93,17 @@ public final class LayerProxyFilter implements Filter {
                 continue;
             }
             String rest = path.substring(prefix.length());
-            if (hasDotSegment(req.getRequestURI())) {
+            String raw = req.getRequestURI();
+            if (hasDotSegment(raw)) {
                 // the container resolved them, but a key is never reached by climbing out of another one
                 Responses.error(req, resp, HttpServletResponse.SC_BAD_REQUEST, "InvalidURI",
                         "dot segments (. and ..) are not allowed in object paths", null);
+                return;
+            }
+            if (raw.indexOf(';') >= 0) {
+                // the container strips ;params, so /b/k;x would silently serve /b/k
+                Responses.error(req, resp, HttpServletResponse.SC_BAD_REQUEST, "InvalidURI",
+                        "path parameters (;) are not supported; percent-encode ; in keys as %3B", null);
                 return;
             }
             int slash = rest.indexOf('/', 1);

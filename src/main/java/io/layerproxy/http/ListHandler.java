@@ -40,11 +40,13 @@ final class ListHandler {
             S3Errors.write(resp, 405, "MethodNotAllowed", "only GET lists a bucket", bucket, null);
             return;
         }
-        if (!"2".equals(req.getParameter("list-type"))) {
-            S3Errors.write(resp, 501, "NotImplemented", "only ListObjectsV2 (list-type=2) is supported", bucket,
-                    null);
+        String listType = req.getParameter("list-type");
+        if (listType != null && !"2".equals(listType) && !"1".equals(listType)) {
+            S3Errors.write(resp, 400, "InvalidArgument", "list-type must be 1 or 2", bucket, null);
             return;
         }
+        // ListObjects (v1) is v2 with a marker for start-after; its answer names the marker instead of tokens
+        boolean v1 = !"2".equals(listType);
         if (!ObjectKey.isValidBucket(bucket)) {
             S3Errors.write(resp, 400, "InvalidBucketName", "The specified bucket is not valid.", bucket, null);
             return;
@@ -67,8 +69,11 @@ final class ListHandler {
             return;
         }
         boolean urlEncoded = encoding != null;
-        var request = new ListRequest(bucket, req.getParameter("prefix"), req.getParameter("delimiter"), maxKeys,
-                req.getParameter("continuation-token"), req.getParameter("start-after"));
+        var request = v1
+                ? new ListRequest(bucket, req.getParameter("prefix"), req.getParameter("delimiter"), maxKeys, null,
+                        req.getParameter("marker"))
+                : new ListRequest(bucket, req.getParameter("prefix"), req.getParameter("delimiter"), maxKeys,
+                        req.getParameter("continuation-token"), req.getParameter("start-after"));
         ListPage page;
         try {
             page = proxy.listPage(request);
@@ -84,14 +89,25 @@ final class ListHandler {
             S3Errors.write(resp, 404, "NoSuchBucket", "The specified bucket does not exist.", bucket, null);
             return;
         }
-        byte[] body = xml(request, page, urlEncoded).getBytes(StandardCharsets.UTF_8);
+        byte[] body = xml(request, page, urlEncoded, v1).getBytes(StandardCharsets.UTF_8);
         resp.setStatus(200);
         resp.setContentType("application/xml;charset=utf-8");
         resp.setContentLength(body.length);
         resp.getOutputStream().write(body);
     }
 
-    private static String xml(ListRequest q, ListPage page, boolean urlEncoded) throws IOException {
+    /** The last key or common prefix of a page, whichever sorts later: where a v1 listing resumes. */
+    private static String lastName(ListPage page) {
+        String key = page.contents().isEmpty() ? null : page.contents().get(page.contents().size() - 1).key();
+        String prefix = page.commonPrefixes().isEmpty() ? null
+                : page.commonPrefixes().get(page.commonPrefixes().size() - 1);
+        if (key == null) {
+            return prefix;
+        }
+        return prefix == null || key.compareTo(prefix) > 0 ? key : prefix;
+    }
+
+    private static String xml(ListRequest q, ListPage page, boolean urlEncoded, boolean v1) throws IOException {
         var out = new StringWriter();
         try {
             XMLStreamWriter xml = XML.createXMLStreamWriter(out);
@@ -103,16 +119,26 @@ final class ListHandler {
             if (q.delimiter() != null) {
                 S3Errors.element(xml, "Delimiter", encode(q.delimiter(), urlEncoded));
             }
+            if (v1) {
+                S3Errors.element(xml, "Marker", encode(q.startAfter() == null ? "" : q.startAfter(), urlEncoded));
+                String next = page.truncated() ? lastName(page) : null;
+                if (next != null) {
+                    S3Errors.element(xml, "NextMarker", encode(next, urlEncoded));
+                }
+            }
             S3Errors.element(xml, "MaxKeys", String.valueOf(q.maxKeys()));
-            S3Errors.element(xml, "KeyCount", String.valueOf(page.contents().size() + page.commonPrefixes().size()));
+            if (!v1) {
+                S3Errors.element(xml, "KeyCount", String.valueOf(page.contents().size()
+                        + page.commonPrefixes().size()));
+            }
             S3Errors.element(xml, "IsTruncated", String.valueOf(page.truncated()));
-            if (q.continuationToken() != null) {
+            if (!v1 && q.continuationToken() != null) {
                 S3Errors.element(xml, "ContinuationToken", q.continuationToken());
             }
-            if (page.nextContinuationToken() != null) {
+            if (!v1 && page.nextContinuationToken() != null) {
                 S3Errors.element(xml, "NextContinuationToken", page.nextContinuationToken());
             }
-            if (q.startAfter() != null) {
+            if (!v1 && q.startAfter() != null) {
                 S3Errors.element(xml, "StartAfter", encode(q.startAfter(), urlEncoded));
             }
             if (urlEncoded) {

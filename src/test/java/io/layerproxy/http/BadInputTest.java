@@ -87,6 +87,8 @@ class BadInputTest {
                 row("raw dot segments out of the bucket", "GET", "/ok-bucket/../other-bucket/secret", h(), null, 400),
                 row("dot segments above the root", "GET", "/../../etc/passwd", h(), null, 400),
                 row("encoded backslash traversal", "GET", "/ok-bucket/..%5c..%5cetc%5cpasswd", h(), null, 400),
+                row("a path parameter", "GET", "/ok-bucket/obj.bin;jsessionid=1", h(), null, 400),
+                row("a dot segment inside the bucket", "GET", "/ok-bucket/./obj.bin", h(), null, 400),
                 row("bucket outside the allowlist", "GET", "/other-bucket/secret", h(), null, 404),
                 row("invalid bucket name", "GET", "/-bad-/key", h(), null, 400),
                 row("absolute URL to another host", "GET", "http://169.254.169.254/latest/meta-data", h(), null, 400),
@@ -128,6 +130,7 @@ class BadInputTest {
                         "[1,2]".getBytes(StandardCharsets.UTF_8), 400),
                 // lists
                 row("listing a bucket outside the allowlist", "GET", "/other-bucket?list-type=2", h(), null, 404),
+                row("an unknown list-type", "GET", "/ok-bucket?list-type=3", h(), null, 400),
                 row("negative max-keys", "GET", "/ok-bucket?list-type=2&max-keys=-5", h(), null, 400),
                 row("max-keys not a number", "GET", "/ok-bucket?list-type=2&max-keys=abc", h(), null, 400),
                 row("unknown encoding-type", "GET", "/ok-bucket?list-type=2&encoding-type=bogus", h(), null, 400),

@@ -106,6 +106,17 @@ class S3ClientCompatibilityTest {
     }
 
     @Test
+    void listObjectsV1_paginatesWithMarkers() {
+        List<String> keys = client.listObjectsPaginator(b -> b.bucket("models").maxKeys(2)).contents().stream()
+                .map(S3Object::key).toList();
+        var tree = client.listObjects(b -> b.bucket("models").prefix("llm/").delimiter("/").maxKeys(1));
+
+        assertEquals(List.of("llm/config.json", "llm/sub/a b+c.txt", "llm/weights.bin", "other/x"), keys);
+        assertEquals(true, tree.isTruncated());
+        assertEquals("llm/config.json", tree.nextMarker(), "with a delimiter, S3 names where to resume");
+    }
+
+    @Test
     void missingKey_isNoSuchKey_forGetAndHead() {
         assertThrows(NoSuchKeyException.class, () -> client.getObjectAsBytes(b -> b.bucket("models").key("nope")));
         assertThrows(NoSuchKeyException.class, () -> client.headObject(b -> b.bucket("models").key("nope")));
