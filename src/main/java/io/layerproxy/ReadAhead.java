@@ -29,6 +29,9 @@ final class ReadAhead implements AutoCloseable {
                     item = body.readNBytes(expected);
                 } catch (IOException e) {
                     item = e;
+                } catch (RuntimeException e) {
+                    // the SDK's streams also fail unchecked (aborted, reset): the reader must hear of it, not wait
+                    item = new IOException(e.getMessage(), e);
                 }
                 if (!hand(item) || item instanceof IOException || ((byte[]) item).length < expected) {
                     return; // closed, failed or short: the consumer sees it and stops

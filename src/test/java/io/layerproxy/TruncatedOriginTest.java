@@ -4,7 +4,9 @@ import static io.layerproxy.ReadThroughTest.header;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.layerproxy.testing.ForwardingOrigin;
 import io.layerproxy.testing.ProxyServer;
 import io.layerproxy.testing.S3Fixture;
 import io.layerproxy.testing.TruncatingOrigin;
@@ -76,6 +78,37 @@ class TruncatedOriginTest {
                 assertArrayEquals(expected, response.body(), "the damaged version was dropped from the cache");
                 assertEquals("origin", header(response, "X-Cache-Layer"));
             }
+        }
+    }
+
+    @Test
+    void aBodyFailingUnchecked_abortsTheResponsePromptly_insteadOfWaitingForTheFollowTimeout() throws Exception {
+        byte[] expected = S3Fixture.bytes(SIZE, 4);
+        // the AWS SDK's streams fail with unchecked exceptions too (aborted, reset): the reader must hear of it
+        java.util.function.UnaryOperator<io.layerproxy.Origin> unchecked = origin -> new ForwardingOrigin(origin) {
+            @Override
+            public java.io.InputStream read(ObjectKey key, ObjectInfo version, long first, long last) {
+                return new java.io.FilterInputStream(origin.read(key, version, first, last)) {
+                    private long read;
+
+                    @Override
+                    public int read(byte[] b, int off, int len) throws IOException {
+                        if (read >= 100_000) {
+                            throw new IllegalStateException("stream aborted");
+                        }
+                        int n = super.read(b, off, (int) Math.min(len, 100_000 - read));
+                        read += Math.max(n, 0);
+                        return n;
+                    }
+                };
+            }
+        };
+        try (var s3 = new S3Fixture(S3).bucket("cut").put("cut", "obj", expected);
+             var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(), unchecked,
+                     "block-size", "4096")) {
+            // the follow timeout is 60 s: a reader left waiting on the dead read-ahead would trip this bound
+            assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () ->
+                    assertThrows(IOException.class, () -> proxy.get("/cut/obj"), "a broken response, not a hang"));
         }
     }
 }
