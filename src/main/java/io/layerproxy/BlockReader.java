@@ -205,6 +205,9 @@ final class BlockReader implements ObjectBody {
         try {
             // a block already handed over and being stored is in memory: no origin wait for this reader
             boolean waited = !flight.block().isDone();
+            if (waited) {
+                proxy.metrics().blockWait();
+            }
             byte[] block = flight.block().get(FOLLOW_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             noteSource(waited ? LayerProxy.ORIGIN : "memory");
             return block;

@@ -1,5 +1,6 @@
 package io.layerproxy;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -10,9 +11,11 @@ final class GuardedLayer {
 
     private final Layer layer;
     private final AtomicLong failures = new AtomicLong();
+    private final ProxyMetrics.LayerMeters meters;
 
-    GuardedLayer(Layer layer) {
+    GuardedLayer(Layer layer, MeterRegistry registry) {
         this.layer = layer;
+        this.meters = ProxyMetrics.register(registry, this);
     }
 
     String name() {
@@ -32,11 +35,22 @@ final class GuardedLayer {
     }
 
     byte[] get(String key) {
+        byte[] value;
         try {
-            return layer.get(key);
+            value = layer.get(key);
         } catch (RuntimeException e) {
             failed("read", e);
-            return null;
+            value = null;
+        }
+        (value == null ? meters.misses() : meters.hits()).increment();
+        return value;
+    }
+
+    Layer.Stats stats() {
+        try {
+            return layer.stats();
+        } catch (RuntimeException e) {
+            return Layer.Stats.UNKNOWN;
         }
     }
 

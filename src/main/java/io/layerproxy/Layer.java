@@ -25,6 +25,16 @@ public interface Layer extends AutoCloseable {
         return Long.MAX_VALUE;
     }
 
+    /** What a layer holds, for metrics and the status page; -1 where the layer cannot tell. */
+    record Stats(long entries, long bytes, long evictions, boolean usable) {
+        public static final Stats UNKNOWN = new Stats(-1, -1, -1, true);
+    }
+
+    /** What this layer holds now; {@link Stats#UNKNOWN} by default. Called on every metrics scrape: keep it cheap. */
+    default Stats stats() {
+        return Stats.UNKNOWN;
+    }
+
     /** Forgets the value under {@code key}, if any. */
     void remove(String key);
 

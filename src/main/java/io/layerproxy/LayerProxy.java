@@ -1,5 +1,9 @@
 package io.layerproxy;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
@@ -54,7 +58,10 @@ public final class LayerProxy implements AutoCloseable {
     private static final int STORE_QUEUE = 16;
 
     private final List<GuardedLayer> layers;
-    private final Origin origin;
+    private final CircuitBreaker origin;
+    private final MeterRegistry registry;
+    private final ProxyMetrics metrics;
+    private final OriginProbe probe;
     private final int blockSize;
     private final Duration maxAge;
     private final Clock clock;
@@ -79,8 +86,16 @@ public final class LayerProxy implements AutoCloseable {
             CompletableFuture<ObjectInfo>> heads = new ConcurrentHashMap<>();
 
     private LayerProxy(Builder b) {
-        this.layers = b.layers.stream().map(GuardedLayer::new).toList();
-        this.origin = new CircuitBreaker(Objects.requireNonNull(b.origin, "origin"), b.clock);
+        this.registry = b.registry != null ? b.registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        this.metrics = new ProxyMetrics(registry);
+        this.layers = b.layers.stream().map(layer -> new GuardedLayer(layer, registry)).toList();
+        this.origin = new CircuitBreaker(new MeteredOrigin(Objects.requireNonNull(b.origin, "origin"), registry),
+                b.clock);
+        Gauge.builder("layerproxy.origin.circuit.open", origin, c -> c.open() ? 1 : 0)
+                .description("1 while the circuit is open: S3 failed repeatedly and misses fail fast")
+                .strongReference(true).register(registry);
+        this.probe = new OriginProbe(origin, b.buckets.isEmpty() ? "layerproxy-probe"
+                : new java.util.TreeSet<>(b.buckets).first(), b.clock);
         this.blockSize = b.blockSize;
         this.maxAge = b.maxAge;
         this.clock = b.clock;
@@ -193,6 +208,7 @@ public final class LayerProxy implements AutoCloseable {
         var mine = new CompletableFuture<ObjectInfo>();
         var theirs = heads.putIfAbsent(key, mine);
         if (theirs != null) {
+            metrics.metadataWait();
             try {
                 return theirs.join();
             } catch (CompletionException e) {
@@ -372,6 +388,39 @@ public final class LayerProxy implements AutoCloseable {
         return flights;
     }
 
+    ProxyMetrics metrics() {
+        return metrics;
+    }
+
+    /**
+     * The registry holding the proxy's meters ({@code layerproxy.*}); a Prometheus registry unless the builder was
+     * given another. Callers may add their own meters.
+     */
+    public MeterRegistry meterRegistry() {
+        return registry;
+    }
+
+    /** One layer as the status page shows it. */
+    public record LayerState(String name, long capacity, Layer.Stats stats) {
+    }
+
+    public List<LayerState> layerStates() {
+        return layers.stream().map(l -> new LayerState(l.name(), l.capacity(), l.stats())).toList();
+    }
+
+    /** True while S3 failed repeatedly and misses fail fast without asking it. */
+    public boolean originCircuitOpen() {
+        return origin.open();
+    }
+
+    /**
+     * Null when the origin answers requests (even with 403 or 404), else why not. Sends at most one HEAD every few
+     * seconds; for readiness checks.
+     */
+    public String originProblem() {
+        return probe.problem();
+    }
+
     public int blockSize() {
         return blockSize;
     }
@@ -465,6 +514,7 @@ public final class LayerProxy implements AutoCloseable {
         private Duration negativeTtl = Duration.ofSeconds(10);
         private Duration staleIfError = Duration.ofDays(1);
         private long maxBufferedBytes;
+        private MeterRegistry registry;
 
         private Builder() {
         }
@@ -527,6 +577,12 @@ public final class LayerProxy implements AutoCloseable {
         /** Restricts the proxy to these buckets; empty means any bucket the credentials can read. */
         public Builder buckets(Set<String> buckets) {
             this.buckets = Set.copyOf(buckets);
+            return this;
+        }
+
+        /** Where the proxy's meters go; by default a new Prometheus registry of its own. */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.registry = Objects.requireNonNull(registry, "registry");
             return this;
         }
 

@@ -123,7 +123,8 @@ public final class ConfigParser {
                 seconds(Option.MAX_AGE, values.single(Option.MAX_AGE)), (int) blockSize,
                 seconds(Option.NEGATIVE_TTL, values.single(Option.NEGATIVE_TTL)), token, manyMaxEntries,
                 manyMaxBytes, originTimeout(values.single(Option.ORIGIN_TIMEOUT)),
-                seconds(Option.STALE_IF_ERROR, values.single(Option.STALE_IF_ERROR)));
+                seconds(Option.STALE_IF_ERROR, values.single(Option.STALE_IF_ERROR)),
+                seconds(Option.DRAIN_TIMEOUT, values.single(Option.DRAIN_TIMEOUT)));
     }
 
     /** Reads an option's value from the first source that has it. */

@@ -4,8 +4,11 @@ import io.layerproxy.ObjectKey;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Every setting of a layerproxy instance, validated. Built by {@link ConfigParser} from flags, env vars and
@@ -23,13 +26,14 @@ import java.util.Set;
  * @param manyMaxBytes   most object bytes in one {@code POST /_many/} zip
  * @param originTimeout  how long S3 may stay silent before a read fails
  * @param staleIfError   how long past max-age cached metadata is still served while S3 fails; zero is off
+ * @param drainTimeout   how long downloads in progress may take to finish when the proxy shuts down
  */
 public record LayerProxyConfig(String listenHost, int listenPort, String awsRegion, URI s3Endpoint,
                                boolean pathStyle, ObjectKey onDne, int onDneStatus, long cacheSize, Path diskDir,
                                long diskSize, Duration watch, List<BucketPrefix> prefetch, Set<String> buckets,
                                Duration maxAge, int blockSize, Duration negativeTtl, String adminToken,
                                int manyMaxEntries, long manyMaxBytes, Duration originTimeout,
-                               Duration staleIfError) {
+                               Duration staleIfError, Duration drainTimeout) {
 
     /** A bucket and a key prefix in it (possibly empty: the whole bucket). */
     public record BucketPrefix(String bucket, String prefix) {
@@ -49,17 +53,39 @@ public record LayerProxyConfig(String listenHost, int listenPort, String awsRegi
         return ConfigParser.parse(java.util.Map.of(), java.util.Map.of(), java.util.Map.of());
     }
 
+    /** Every option by name, as it is in effect, for the status page and the start-up log; the token masked. */
+    public Map<String, String> describe() {
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put("listen", (listenHost == null ? "" : listenHost) + ":" + listenPort);
+        d.put("aws-region", awsRegion);
+        d.put("s3-endpoint", s3Endpoint == null ? "(AWS)" : s3Endpoint.toString());
+        d.put("path-style", String.valueOf(pathStyle));
+        d.put("on-dne", onDne == null ? "(none)" : onDne.toString());
+        d.put("on-dne-status", String.valueOf(onDneStatus));
+        d.put("cache-size", String.valueOf(cacheSize));
+        d.put("disk-dir", String.valueOf(diskDir));
+        d.put("disk-size", String.valueOf(diskSize));
+        d.put("watch", String.valueOf(watch.toSeconds()));
+        d.put("prefetch", prefetch.toString());
+        d.put("buckets", buckets.isEmpty() ? "(any)" : new TreeSet<>(buckets).toString());
+        d.put("max-age", String.valueOf(maxAge.toSeconds()));
+        d.put("block-size", String.valueOf(blockSize));
+        d.put("negative-ttl", String.valueOf(negativeTtl.toSeconds()));
+        d.put("admin-token", adminToken == null ? "(off)" : "(set)");
+        d.put("origin-timeout", String.valueOf(originTimeout.toSeconds()));
+        d.put("stale-if-error", String.valueOf(staleIfError.toSeconds()));
+        d.put("drain-timeout", String.valueOf(drainTimeout.toSeconds()));
+        d.put("many-max-entries", String.valueOf(manyMaxEntries));
+        d.put("many-max-bytes", String.valueOf(manyMaxBytes));
+        return d;
+    }
+
     /** Never prints the admin token. */
     @Override
     public String toString() {
-        return "LayerProxyConfig[listen=" + (listenHost == null ? "" : listenHost) + ":" + listenPort
-                + ", aws-region=" + awsRegion + ", s3-endpoint=" + s3Endpoint + ", path-style=" + pathStyle
-                + ", on-dne=" + onDne + ", on-dne-status=" + onDneStatus + ", cache-size=" + cacheSize
-                + ", disk-dir=" + diskDir + ", disk-size=" + diskSize + ", watch=" + watch.toSeconds()
-                + ", prefetch=" + prefetch + ", buckets=" + buckets + ", max-age=" + maxAge.toSeconds()
-                + ", block-size=" + blockSize + ", negative-ttl=" + negativeTtl.toSeconds()
-                + ", admin-token=" + (adminToken == null ? "(off)" : "(set)") + ", many-max-entries=" + manyMaxEntries
-                + ", many-max-bytes=" + manyMaxBytes + ", origin-timeout=" + originTimeout.toSeconds()
-                + ", stale-if-error=" + staleIfError.toSeconds() + "]";
+        StringBuilder s = new StringBuilder("LayerProxyConfig[");
+        describe().forEach((name, value) -> s.append(s.length() > 17 ? ", " : "").append(name).append('=')
+                .append(value));
+        return s.append(']').toString();
     }
 }

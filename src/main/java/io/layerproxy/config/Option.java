@@ -41,6 +41,8 @@ public enum Option {
             "Seconds S3 may stay silent (connecting, or mid-body) before the read fails: 504, or an aborted response."),
     STALE_IF_ERROR("stale-if-error", "LAYERPROXY_STALE_IF_ERROR", "86400", "SECONDS",
             "Seconds past max-age a cached object is still served (X-Cache: STALE) while S3 fails; 0 is off."),
+    DRAIN_TIMEOUT("drain-timeout", "LAYERPROXY_DRAIN_TIMEOUT", "30", "SECONDS",
+            "Seconds downloads in progress may take to finish on shutdown (SIGTERM, undeploy) before they are cut."),
     MANY_MAX_ENTRIES("many-max-entries", "LAYERPROXY_MANY_MAX_ENTRIES", "10000", "COUNT",
             "Most objects one POST /_many/ zip may hold, after * expansion."),
     MANY_MAX_BYTES("many-max-bytes", "LAYERPROXY_MANY_MAX_BYTES", "10g", "BYTES",

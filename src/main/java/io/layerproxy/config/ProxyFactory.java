@@ -5,6 +5,12 @@ import io.layerproxy.Origin;
 import io.layerproxy.layer.EhcacheLayer;
 import io.layerproxy.origin.S3Clients;
 import io.layerproxy.origin.S3Origin;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +49,13 @@ public final class ProxyFactory {
             LOG.warn("no --buckets allowlist: every bucket the AWS credentials can read is exposed");
         }
         builder.origin(origin);
+        // the JVM's own meters beside the proxy's: operators size heap and direct memory from them
+        var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        builder.meterRegistry(registry);
         LOG.info("layerproxy ready: {}", config);
         return builder.build();
     }

@@ -36,6 +36,9 @@ public final class LayerProxyFilter implements Filter {
     private ManyHandler many;
     private ListHandler list;
     private AdminHandler admin;
+    private OpsHandler ops;
+    private RequestLog log;
+    private InFlight inFlight = new InFlight();
 
     /** For containers: the proxy is found or built in {@link #init(FilterConfig)}. */
     public LayerProxyFilter() {
@@ -55,6 +58,7 @@ public final class LayerProxyFilter implements Filter {
             if (installed != null) {
                 proxy = installed.proxy();
                 config = installed.config();
+                inFlight = installed.inFlight();
             } else {
                 try {
                     config = ConfigParser.parse(Map.of(), System.getenv(), LayerProxyListener.initParams(
@@ -64,12 +68,15 @@ public final class LayerProxyFilter implements Filter {
                 }
                 owned = LayerProxyListener.Installed.start(config);
                 proxy = owned.proxy();
+                inFlight = owned.inFlight();
             }
         }
         handler = new ObjectHandler(proxy, config);
         many = new ManyHandler(proxy, config);
         list = new ListHandler(proxy);
         admin = new AdminHandler(proxy, config.adminToken());
+        ops = new OpsHandler(proxy, config, inFlight);
+        log = new RequestLog(proxy.meterRegistry());
     }
 
     @Override
@@ -79,15 +86,38 @@ public final class LayerProxyFilter implements Filter {
             chain.doFilter(request, response);
             return;
         }
+        long start = System.nanoTime();
+        var counting = new RequestLog.CountingResponse(resp);
+        inFlight.enter();
+        String route = null;
+        try {
+            route = route(req, counting);
+        } finally {
+            inFlight.exit();
+            if (route != null) {
+                log.record(route, req, counting, start);
+            }
+        }
+        if (route == null) {
+            chain.doFilter(request, response);
+        }
+    }
+
+    /** Serves the request if it is ours and says which route took it; null when it goes down the chain. */
+    private String route(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         String path = req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo());
         for (String prefix : prefixes) {
             if (path.equals(prefix + "/_many/") || path.equals(prefix + "/_many")) {
                 many.handle(req, resp);
-                return;
+                return "many";
             }
             if (path.equals(prefix + AdminHandler.PURGE)) {
                 admin.purge(req, resp);
-                return;
+                return "admin";
+            }
+            if (path.startsWith(prefix + OpsHandler.BASE)
+                    && ops.handle(path.substring(prefix.length() + OpsHandler.BASE.length()), req, resp)) {
+                return RequestLog.OPS;
             }
             if (!path.startsWith(prefix + "/") || path.length() == prefix.length() + 1) {
                 continue;
@@ -98,28 +128,28 @@ public final class LayerProxyFilter implements Filter {
                 // the container resolved them, but a key is never reached by climbing out of another one
                 Responses.error(req, resp, HttpServletResponse.SC_BAD_REQUEST, "InvalidURI",
                         "dot segments (. and ..) are not allowed in object paths", null);
-                return;
+                return "object";
             }
             if (raw.indexOf(';') >= 0) {
                 // the container strips ;params, so /b/k;x would silently serve /b/k
                 Responses.error(req, resp, HttpServletResponse.SC_BAD_REQUEST, "InvalidURI",
                         "path parameters (;) are not supported; percent-encode ; in keys as %3B", null);
-                return;
+                return "object";
             }
             int slash = rest.indexOf('/', 1);
             // /{bucket} or /{bucket}/ asked by an S3 client (or with list-type): a bucket listing
             if ((slash < 0 || slash == rest.length() - 1)
                     && (req.getParameter("list-type") != null || S3Errors.fromS3Client(req))) {
                 list.handle(rest.substring(1, slash < 0 ? rest.length() : slash), req, resp);
-                return;
+                return "list";
             }
             // ours: /{bucket}/... below the mount; the root and single segments (favicon.ico) are not
             if (slash > 0) {
                 handler.handle(rest, req, resp);
-                return;
+                return "object";
             }
         }
-        chain.doFilter(request, response);
+        return null;
     }
 
     @Override

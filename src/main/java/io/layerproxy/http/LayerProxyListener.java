@@ -27,16 +27,28 @@ public final class LayerProxyListener implements ServletContextListener {
     private static final String CONTEXT_PARAM_PREFIX = "layerproxy.";
 
     /** What the listener installed in the servlet context. */
-    record Installed(LayerProxy proxy, LayerProxyConfig config, BackgroundTasks tasks) {
-        /** Stops the background work first, then the proxy (flushing the disk layer). */
+    record Installed(LayerProxy proxy, LayerProxyConfig config, BackgroundTasks tasks, InFlight inFlight) {
+        /**
+         * Lets requests in flight finish (up to {@code --drain-timeout}), stops the background work, then closes
+         * the proxy (flushing the disk layer).
+         */
         void close() {
+            if (inFlight.count() > 0) {
+                LOG.info("shutting down: waiting up to {} s for {} request(s) in flight",
+                        config.drainTimeout().toSeconds(), inFlight.count());
+            }
+            int left = inFlight.drain(config.drainTimeout());
+            if (left > 0) {
+                LOG.warn("shutting down with {} request(s) still in flight after {} s; they are cut", left,
+                        config.drainTimeout().toSeconds());
+            }
             tasks.close();
             proxy.close();
         }
 
         static Installed start(LayerProxyConfig config) {
             LayerProxy proxy = ProxyFactory.create(config, System.getenv());
-            return new Installed(proxy, config, BackgroundTasks.start(proxy, config));
+            return new Installed(proxy, config, BackgroundTasks.start(proxy, config), new InFlight());
         }
     }
 

@@ -57,6 +57,10 @@ final class ObjectHandler {
                 }
                 serve(req, resp, key, lookup, head);
             } else {
+                if (proxy.allows(key.bucket())) {
+                    // where the "does not exist" came from: the negative cache (HIT) or S3 (MISS)
+                    Responses.cacheHeaders(resp, lookup.layer());
+                }
                 notFound(req, resp, key, head);
             }
         } catch (OriginException e) {

@@ -8,6 +8,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.commons.io.file.PathUtils;
 import org.ehcache.Cache;
 import org.ehcache.CacheManager;
+import org.ehcache.core.internal.statistics.DefaultStatisticsService;
+import org.ehcache.core.spi.service.StatisticsService;
+import org.ehcache.core.statistics.TierStatistics;
 import org.ehcache.PersistentCacheManager;
 import org.ehcache.config.builders.CacheConfigurationBuilder;
 import org.ehcache.config.builders.CacheManagerBuilder;
@@ -27,13 +30,19 @@ public final class EhcacheLayer implements Layer {
     private static final String CACHE = "layerproxy";
 
     private final String name;
+    /** The tier that holds every entry (heap holds copies of hot ones): its counts are the layer's. */
+    private final String authority;
+    private final StatisticsService statistics;
     private final CacheManager manager;
     private final Cache<String, byte[]> cache;
     private final long capacity;
     private final AtomicLong damaged = new AtomicLong();
 
-    private EhcacheLayer(String name, CacheManager manager, long capacity) {
+    private EhcacheLayer(String name, String authority, StatisticsService statistics, CacheManager manager,
+                         long capacity) {
         this.name = name;
+        this.authority = authority;
+        this.statistics = statistics;
         this.manager = manager;
         this.capacity = capacity;
         this.cache = manager.getCache(CACHE, String.class, byte[].class);
@@ -51,11 +60,13 @@ public final class EhcacheLayer implements Layer {
         }
         pools = pools.offheap(bytes, MemoryUnit.B);
         try {
+            StatisticsService statistics = new DefaultStatisticsService();
             CacheManager manager = CacheManagerBuilder.newCacheManagerBuilder()
+                    .using(statistics)
                     .withCache(CACHE, CacheConfigurationBuilder.newCacheConfigurationBuilder(String.class,
                             byte[].class, pools))
                     .build(true);
-            return new EhcacheLayer("memory", manager, bytes);
+            return new EhcacheLayer("memory", "OffHeap", statistics, manager, bytes);
         } catch (RuntimeException | OutOfMemoryError e) {
             // Ehcache allocates the whole off-heap tier up front, from the JVM's direct memory
             throw new IllegalStateException("memory layer of " + bytes + " bytes could not be allocated ("
@@ -96,7 +107,9 @@ public final class EhcacheLayer implements Layer {
     }
 
     private static EhcacheLayer tryOpenDisk(Path dir, long bytes) {
+        StatisticsService statistics = new DefaultStatisticsService();
         PersistentCacheManager manager = CacheManagerBuilder.newCacheManagerBuilder()
+                .using(statistics)
                 .with(CacheManagerBuilder.persistence(dir.toFile()))
                 .withCache(CACHE, CacheConfigurationBuilder.newCacheConfigurationBuilder(String.class, byte[].class,
                                 ResourcePoolsBuilder.newResourcePoolsBuilder().disk(bytes, MemoryUnit.B, true))
@@ -104,7 +117,7 @@ public final class EhcacheLayer implements Layer {
                         // failures reach RecoveringDiskLayer, which decides; Ehcache's default logs and hides them
                         .withResilienceStrategy(new ThrowingResilienceStrategy<>()))
                 .build(true);
-        return new EhcacheLayer("disk", manager, bytes);
+        return new EhcacheLayer("disk", "Disk", statistics, manager, bytes);
     }
 
     static void deleteStore(Path dir) throws IOException {
@@ -129,6 +142,15 @@ public final class EhcacheLayer implements Layer {
     @Override
     public long capacity() {
         return capacity;
+    }
+
+    @Override
+    public Stats stats() {
+        TierStatistics tier = statistics.getCacheStatistics(CACHE).getTierStatistics().get(authority);
+        if (tier == null) {
+            return Stats.UNKNOWN;
+        }
+        return new Stats(tier.getMappings(), tier.getOccupiedByteSize(), tier.getEvictions(), true);
     }
 
     @Override

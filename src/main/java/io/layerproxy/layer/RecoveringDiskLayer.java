@@ -68,6 +68,20 @@ final class RecoveringDiskLayer implements Layer {
     }
 
     @Override
+    public Stats stats() {
+        EhcacheLayer s = store;
+        if (s == null) {
+            return new Stats(0, 0, 0, false);
+        }
+        try {
+            Stats inner = s.stats();
+            return new Stats(inner.entries(), inner.bytes(), inner.evictions(), !troubled.get());
+        } catch (RuntimeException | InternalError e) {
+            return new Stats(-1, -1, -1, false);
+        }
+    }
+
+    @Override
     public byte[] get(String key) {
         EhcacheLayer s = current();
         if (s == null) {

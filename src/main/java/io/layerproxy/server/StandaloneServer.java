@@ -18,6 +18,7 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,8 +60,9 @@ public final class StandaloneServer implements AutoCloseable {
         context.addFilter(new FilterHolder(new LayerProxyFilter(proxy, config)), "/*",
                 EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("root", new RootServlet()), "/");
-        server.setHandler(context);
-        server.setStopTimeout(5_000);
+        // on stop, connectors close first, then requests in flight get up to --drain-timeout to finish
+        server.setHandler(new GracefulHandler(context));
+        server.setStopTimeout(Math.max(1, config.drainTimeout().toMillis()));
         try {
             server.start();
         } catch (Exception e) {
@@ -83,8 +85,13 @@ public final class StandaloneServer implements AutoCloseable {
         server.join();
     }
 
+    /**
+     * Stops accepting connections, lets downloads in flight finish (up to {@code --drain-timeout}), then stops the
+     * background tasks and closes the proxy, so the disk layer is flushed and opens intact next time.
+     */
     @Override
     public void close() {
+        LOG.info("shutting down: draining requests in flight (up to {} s)", server.getStopTimeout() / 1000);
         try {
             server.stop();
         } catch (Exception e) {
@@ -92,6 +99,7 @@ public final class StandaloneServer implements AutoCloseable {
         } finally {
             tasks.close();
             proxy.close();
+            LOG.info("layerproxy stopped");
         }
     }
 

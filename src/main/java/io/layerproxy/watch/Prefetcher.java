@@ -3,6 +3,8 @@ package io.layerproxy.watch;
 import io.layerproxy.LayerProxy;
 import io.layerproxy.Origin.Listed;
 import io.layerproxy.config.LayerProxyConfig.BucketPrefix;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,6 +33,12 @@ public final class Prefetcher {
     private final int concurrency;
     private final Clock clock;
     private final java.util.function.Consumer<String> progress;
+    /** For metrics and the status page: objects listed, loaded and failed, bytes loaded, and 1 while running. */
+    private final AtomicLong listedObjects = new AtomicLong();
+    private final AtomicLong loadedObjects = new AtomicLong();
+    private final AtomicLong failedObjects = new AtomicLong();
+    private final AtomicLong loadedBytes = new AtomicLong();
+    private final AtomicLong running = new AtomicLong();
 
     /** What a prefetch did. */
     public record Summary(int objects, long bytes, int failed) {
@@ -51,10 +59,34 @@ public final class Prefetcher {
         this.concurrency = concurrency;
         this.clock = clock;
         this.progress = progress;
+        MeterRegistry registry = proxy.meterRegistry();
+        gauge(registry, "layerproxy.prefetch.objects", "state", "listed", listedObjects);
+        gauge(registry, "layerproxy.prefetch.objects", "state", "loaded", loadedObjects);
+        gauge(registry, "layerproxy.prefetch.objects", "state", "failed", failedObjects);
+        gauge(registry, "layerproxy.prefetch.bytes", null, null, loadedBytes);
+        gauge(registry, "layerproxy.prefetch.running", null, null, running);
+    }
+
+    private static void gauge(MeterRegistry registry, String name, String tag, String value, AtomicLong number) {
+        var builder = Gauge.builder(name, number, AtomicLong::get).description("prefetch progress")
+                .strongReference(true);
+        if (tag != null) {
+            builder.tag(tag, value);
+        }
+        builder.register(registry);
     }
 
     /** Lists, then loads; returns when every object was loaded or failed. */
     public Summary run() throws InterruptedException {
+        running.set(1);
+        try {
+            return load();
+        } finally {
+            running.set(0);
+        }
+    }
+
+    private Summary load() throws InterruptedException {
         Instant started = clock.instant();
         List<Listed> objects = new ArrayList<>();
         long total = 0;
@@ -68,6 +100,7 @@ public final class Prefetcher {
         for (Listed o : objects) {
             total += o.size();
         }
+        listedObjects.set(objects.size());
         progress.accept("prefetch: " + objects.size() + " objects, " + human(total) + " under " + prefixes);
         var permits = new Semaphore(concurrency);
         var done = new AtomicInteger();
@@ -81,9 +114,12 @@ public final class Prefetcher {
                     long size = proxy.warm(o.key());
                     if (size >= 0) {
                         bytes.addAndGet(size);
+                        loadedBytes.addAndGet(size);
                     }
+                    loadedObjects.incrementAndGet();
                 } catch (RuntimeException e) {
                     failed.incrementAndGet();
+                    failedObjects.incrementAndGet();
                     LOG.warn("prefetch: {} failed: {}", o.key(), e.getMessage());
                 } finally {
                     int n = done.incrementAndGet();

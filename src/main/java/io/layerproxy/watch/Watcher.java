@@ -3,11 +3,15 @@ package io.layerproxy.watch;
 import io.layerproxy.LayerProxy;
 import io.layerproxy.ObjectKey;
 import io.layerproxy.config.LayerProxyConfig.BucketPrefix;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +28,9 @@ public final class Watcher {
     private final LayerProxy proxy;
     private final List<BucketPrefix> prefixes;
     private final Executor refetch;
+    private final MeterRegistry registry;
+    /** When the last complete poll ended, in epoch seconds; 0 before the first. */
+    private final AtomicLong lastPoll = new AtomicLong();
 
     /** One poll's outcome. */
     public record Result(int listed, int changed, int deleted, int failedScopes) {
@@ -37,6 +44,10 @@ public final class Watcher {
         this.proxy = proxy;
         this.prefixes = List.copyOf(prefixes);
         this.refetch = refetch;
+        this.registry = proxy.meterRegistry();
+        Gauge.builder("layerproxy.watch.last.poll", lastPoll, AtomicLong::get).baseUnit("seconds")
+                .description("when the last watch poll ended (Unix time); 0 before the first")
+                .strongReference(true).register(registry);
     }
 
     /** One round; a scope whose listing fails is skipped (logged) and retried next round. */
@@ -77,7 +88,15 @@ public final class Watcher {
                 }
             }
         }
+        count("layerproxy.watch.polls", "outcome", failed == 0 ? "ok" : "failed", 1);
+        count("layerproxy.watch.changes", "change", "changed", changed);
+        count("layerproxy.watch.changes", "change", "deleted", deleted);
+        lastPoll.set(System.currentTimeMillis() / 1000);
         return new Result(listed, changed, deleted, failed);
+    }
+
+    private void count(String name, String tag, String value, int n) {
+        Counter.builder(name).tag(tag, value).register(registry).increment(n);
     }
 
     /** {@link #poll()} for a scheduler: never throws, so one bad round never stops the loop. */
@@ -88,6 +107,7 @@ public final class Watcher {
                 LOG.info("watch: {} objects listed, {} changed, {} deleted", r.listed(), r.changed(), r.deleted());
             }
         } catch (RuntimeException e) {
+            count("layerproxy.watch.polls", "outcome", "failed", 1);
             LOG.warn("watch: poll failed, retrying next round: {}", e.toString());
         }
     }

@@ -1,0 +1,100 @@
+package io.layerproxy;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.apache.commons.io.input.ProxyInputStream;
+
+/**
+ * Measures every request that reaches the origin: {@code layerproxy.origin.requests} (a timer with a latency
+ * histogram, by operation and outcome; for reads, the time until the body starts) and
+ * {@code layerproxy.origin.bytes} (body bytes read). Sits inside the circuit breaker, so calls it refuses are not
+ * counted as origin requests.
+ */
+final class MeteredOrigin implements Origin {
+    private final Origin origin;
+    private final MeterRegistry registry;
+    private final Counter bytes;
+
+    MeteredOrigin(Origin origin, MeterRegistry registry) {
+        this.origin = origin;
+        this.registry = registry;
+        this.bytes = Counter.builder("layerproxy.origin.bytes").baseUnit("bytes")
+                .description("object bytes read from the origin").register(registry);
+        for (String operation : new String[] {"head", "revalidate", "get", "list", "list_page"}) {
+            timer(operation, "ok"); // present from the start, so a rate over them is defined
+        }
+    }
+
+    @Override
+    public ObjectInfo head(ObjectKey key) {
+        return timed("head", () -> origin.head(key));
+    }
+
+    @Override
+    public ObjectInfo revalidate(ObjectKey key, ObjectInfo cached) {
+        return timed("revalidate", () -> origin.revalidate(key, cached));
+    }
+
+    @Override
+    public InputStream read(ObjectKey key, ObjectInfo version, long first, long last) {
+        InputStream body = timed("get", () -> origin.read(key, version, first, last));
+        return new ProxyInputStream(body) {
+            @Override
+            protected void afterRead(int n) {
+                if (n > 0) {
+                    bytes.increment(n);
+                }
+            }
+        };
+    }
+
+    @Override
+    public void list(String bucket, String prefix, Consumer<Listed> each) {
+        timed("list", () -> {
+            origin.list(bucket, prefix, each);
+            return null;
+        });
+    }
+
+    @Override
+    public ListPage listPage(ListRequest request) {
+        return timed("list_page", () -> origin.listPage(request));
+    }
+
+    @Override
+    public void close() {
+        origin.close();
+    }
+
+    private <T> T timed(String operation, Supplier<T> call) {
+        long start = System.nanoTime();
+        String outcome = "error";
+        try {
+            T result = call.get();
+            outcome = "ok";
+            return result;
+        } catch (OriginException e) {
+            outcome = e.kind().name().toLowerCase(java.util.Locale.ROOT);
+            throw e;
+        } catch (UnsupportedOperationException e) {
+            outcome = "unsupported";
+            throw e;
+        } finally {
+            timer(operation, outcome).record(Duration.ofNanos(System.nanoTime() - start));
+        }
+    }
+
+    private Timer timer(String operation, String outcome) {
+        return Timer.builder("layerproxy.origin.requests")
+                .description("requests sent to the origin, by operation and outcome; reads timed to the first byte")
+                .tag("operation", operation).tag("outcome", outcome)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
+                .register(registry);
+    }
+}

@@ -1,0 +1,111 @@
+package io.layerproxy.http;
+
+import io.layerproxy.LayerProxy;
+import io.layerproxy.config.LayerProxyConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Read-only endpoints for operators under {@code /_layerproxy/}: {@code health} (liveness: the process serves
+ * requests), {@code ready} (readiness: S3 answers, every layer works, not shutting down), {@code metrics}
+ * (Prometheus text) and {@code status} (HTML, or JSON with {@code Accept: application/json} or
+ * {@code ?format=json}). None of them calls S3 except {@code ready}, at most once every few seconds.
+ */
+final class OpsHandler {
+    static final String BASE = "/_layerproxy/";
+
+    private final LayerProxy proxy;
+    private final InFlight inFlight;
+    private final StatusPage status;
+
+    OpsHandler(LayerProxy proxy, LayerProxyConfig config, InFlight inFlight) {
+        this.proxy = proxy;
+        this.inFlight = inFlight;
+        this.status = new StatusPage(proxy, config, inFlight);
+    }
+
+    /** Handles {@code name} (the path after {@code /_layerproxy/}); false when it is not one of these endpoints. */
+    boolean handle(String name, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (!name.equals("health") && !name.equals("ready") && !name.equals("metrics") && !name.equals("status")) {
+            return false;
+        }
+        if (!"GET".equals(req.getMethod()) && !"HEAD".equals(req.getMethod())) {
+            resp.setHeader("Allow", "GET, HEAD");
+            Responses.error(resp, HttpServletResponse.SC_METHOD_NOT_ALLOWED, name + " takes GET or HEAD");
+            return true;
+        }
+        switch (name) {
+            case "health" -> send(req, resp, 200, "text/plain;charset=utf-8", "ok\n");
+            case "ready" -> ready(req, resp);
+            case "metrics" -> metrics(req, resp);
+            default -> {
+                String accept = req.getHeader("Accept");
+                boolean json = "json".equals(req.getParameter("format"))
+                        || accept != null && accept.contains("application/json") && !accept.contains("text/html");
+                resp.setHeader("Vary", "Accept");
+                if (json) {
+                    send(req, resp, 200, "application/json", status.json());
+                } else {
+                    send(req, resp, 200, "text/html;charset=utf-8", status.html());
+                }
+            }
+        }
+        return true;
+    }
+
+    private void ready(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        Map<String, String> checks = new LinkedHashMap<>();
+        checks.put("shutdown", inFlight.draining() ? "draining: shutting down" : "ok");
+        String originProblem = proxy.originProblem();
+        checks.put("origin", originProblem == null ? "ok" : "unreachable: " + originProblem);
+        for (LayerProxy.LayerState layer : proxy.layerStates()) {
+            checks.put("layer " + layer.name(), layer.stats().usable() ? "ok" : "failing: served as misses");
+        }
+        boolean ready = checks.values().stream().allMatch("ok"::equals);
+        var json = new StringBuilder("{\"ready\":").append(ready).append(",\"checks\":{");
+        checks.forEach((k, v) -> json.append(json.charAt(json.length() - 1) == '{' ? "" : ",")
+                .append('"').append(jsonText(k)).append("\":\"").append(jsonText(v)).append('"'));
+        send(req, resp, ready ? 200 : 503, "application/json", json.append("}}\n").toString());
+    }
+
+    private void metrics(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (!(proxy.meterRegistry() instanceof PrometheusMeterRegistry prometheus)) {
+            Responses.error(resp, HttpServletResponse.SC_NOT_FOUND,
+                    "metrics go to the MeterRegistry this proxy was built with, not to Prometheus");
+            return;
+        }
+        send(req, resp, 200, "text/plain; version=0.0.4; charset=utf-8", prometheus.scrape());
+    }
+
+    private static void send(HttpServletRequest req, HttpServletResponse resp, int status, String type, String body)
+            throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        resp.setStatus(status);
+        resp.setContentType(type);
+        resp.setHeader("Cache-Control", "no-store");
+        resp.setContentLength(bytes.length);
+        if (!"HEAD".equals(req.getMethod())) {
+            resp.getOutputStream().write(bytes);
+        }
+    }
+
+    /** Escapes a message for a JSON string (messages are ours, but may quote S3's). */
+    private static String jsonText(String s) {
+        var out = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                out.append('\\').append(c);
+            } else if (c < 0x20) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+}

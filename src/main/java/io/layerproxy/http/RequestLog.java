@@ -1,0 +1,129 @@
+package io.layerproxy.http;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
+import java.io.IOException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What each request the filter served did: the meters {@code layerproxy.requests} (by route, status and the layer
+ * the first byte came from) and {@code layerproxy.served.bytes} (by layer), and one access-log line at INFO on the
+ * logger {@code io.layerproxy.access}: remote address, method, target, status, bytes, layer, milliseconds.
+ */
+final class RequestLog {
+    static final Logger ACCESS = LoggerFactory.getLogger("io.layerproxy.access");
+    /** Routes whose requests are counted but logged only at DEBUG (scrapes and probes would drown the rest). */
+    static final String OPS = "ops";
+
+    private final MeterRegistry registry;
+    /** Meters per tag combination, so a request costs a map lookup, not a meter registration. */
+    private final ConcurrentHashMap<String, Counter> requests = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> served = new ConcurrentHashMap<>();
+
+    RequestLog(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** A response that counts the body bytes written through it. */
+    static final class CountingResponse extends HttpServletResponseWrapper {
+        private CountingStream stream;
+
+        CountingResponse(HttpServletResponse response) {
+            super(response);
+        }
+
+        @Override
+        public ServletOutputStream getOutputStream() throws IOException {
+            if (stream == null) {
+                stream = new CountingStream(super.getOutputStream());
+            }
+            return stream;
+        }
+
+        long bytes() {
+            return stream == null ? 0 : stream.count;
+        }
+    }
+
+    void record(String route, HttpServletRequest req, CountingResponse resp, long startNanos) {
+        int status = resp.getStatus();
+        String layer = resp.getHeader("X-Cache-Layer");
+        if (layer == null) {
+            layer = "none";
+        }
+        long bytes = resp.bytes();
+        String tags = route + ' ' + status + ' ' + layer;
+        final String layerTag = layer;
+        requests.computeIfAbsent(tags, t -> Counter.builder("layerproxy.requests")
+                .description("requests served, by route, status and the layer the first byte came from")
+                .tag("route", route).tag("status", String.valueOf(status)).tag("layer", layerTag)
+                .register(registry)).increment();
+        if (bytes > 0) {
+            served.computeIfAbsent(layer, l -> Counter.builder("layerproxy.served.bytes").baseUnit("bytes")
+                    .description("body bytes sent to clients, by the layer the response's first byte came from")
+                    .tag("layer", l).register(registry)).increment(bytes);
+        }
+        boolean ops = OPS.equals(route);
+        if (ops ? ACCESS.isDebugEnabled() : ACCESS.isInfoEnabled()) {
+            String query = req.getQueryString();
+            String line = String.format(java.util.Locale.ROOT, "%s \"%s %s%s %s\" %d %d %s %.1fms",
+                    req.getRemoteAddr(), req.getMethod(), req.getRequestURI(), query == null ? "" : "?" + query,
+                    req.getProtocol(), status, bytes, layer,
+                    (System.nanoTime() - startNanos) / (double) TimeUnit.MILLISECONDS.toNanos(1));
+            if (ops) {
+                ACCESS.debug(line);
+            } else {
+                ACCESS.info(line);
+            }
+        }
+    }
+
+    private static final class CountingStream extends ServletOutputStream {
+        private final ServletOutputStream out;
+        private long count;
+
+        CountingStream(ServletOutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
+
+        @Override
+        public void flush() throws IOException {
+            out.flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.close();
+        }
+
+        @Override
+        public boolean isReady() {
+            return out.isReady();
+        }
+
+        @Override
+        public void setWriteListener(WriteListener listener) {
+            out.setWriteListener(listener);
+        }
+    }
+}

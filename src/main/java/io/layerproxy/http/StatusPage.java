@@ -1,0 +1,259 @@
+package io.layerproxy.http;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.layerproxy.LayerProxy;
+import io.layerproxy.config.LayerProxyConfig;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Measurement;
+import io.micrometer.core.instrument.Statistic;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code /_layerproxy/status}: what an operator would rather look at than read logs for. One snapshot (sections
+ * of named values, read from the proxy and its meters) rendered as JSON or as a small self-refreshing HTML page.
+ * Secrets never appear: the configuration comes from {@link LayerProxyConfig#describe()}, which masks them.
+ */
+final class StatusPage {
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final Instant STARTED = Instant.now();
+
+    private final LayerProxy proxy;
+    private final LayerProxyConfig config;
+    private final InFlight inFlight;
+
+    StatusPage(LayerProxy proxy, LayerProxyConfig config, InFlight inFlight) {
+        this.proxy = proxy;
+        this.config = config;
+        this.inFlight = inFlight;
+    }
+
+    /** Section name to its content: a map of values, or a list of rows (maps with the same keys). */
+    Map<String, Object> snapshot() {
+        MeterRegistry registry = proxy.meterRegistry();
+        Map<String, Object> s = new LinkedHashMap<>();
+        Map<String, Object> server = new LinkedHashMap<>();
+        server.put("version", version());
+        server.put("uptime", human(Duration.between(STARTED, Instant.now())));
+        server.put("requests served", (long) sum(registry, "layerproxy.requests"));
+        server.put("requests in flight", inFlight.count());
+        server.put("draining", inFlight.draining());
+        for (String klass : new String[] {"2", "3", "4", "5"}) {
+            double n = 0;
+            for (Meter m : registry.find("layerproxy.requests").meters()) {
+                if (m.getId().getTag("status").startsWith(klass)) {
+                    n += count(m);
+                }
+            }
+            server.put(klass + "xx", (long) n);
+        }
+        s.put("server", server);
+
+        List<Map<String, Object>> layers = new ArrayList<>();
+        for (LayerProxy.LayerState layer : proxy.layerStates()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            long hits = (long) sum(registry, "layerproxy.layer.gets", "layer", layer.name(), "result", "hit");
+            long misses = (long) sum(registry, "layerproxy.layer.gets", "layer", layer.name(), "result", "miss");
+            row.put("layer", layer.name());
+            row.put("usable", layer.stats().usable());
+            row.put("entries", layer.stats().entries());
+            row.put("bytes", layer.stats().bytes());
+            row.put("capacity", layer.capacity() == Long.MAX_VALUE ? -1 : layer.capacity());
+            row.put("fill", layer.capacity() == Long.MAX_VALUE || layer.stats().bytes() < 0 ? "n/a"
+                    : percent(layer.stats().bytes(), layer.capacity()));
+            row.put("hits", hits);
+            row.put("misses", misses);
+            row.put("hit ratio", hits + misses == 0 ? "n/a" : percent(hits, hits + misses));
+            row.put("evictions", layer.stats().evictions());
+            row.put("bytes served", (long) sum(registry, "layerproxy.served.bytes", "layer", layer.name()));
+            layers.add(row);
+        }
+        s.put("layers", layers);
+
+        Map<String, Object> origin = new LinkedHashMap<>();
+        long requests = (long) sum(registry, "layerproxy.origin.requests");
+        long ok = (long) sum(registry, "layerproxy.origin.requests", "outcome", "ok");
+        origin.put("endpoint", config.s3Endpoint() == null ? "AWS S3 (" + config.awsRegion() + ")"
+                : config.s3Endpoint().toString());
+        origin.put("requests", requests);
+        origin.put("errors", requests - ok);
+        origin.put("error rate", requests == 0 ? "n/a" : percent(requests - ok, requests));
+        origin.put("bytes read", (long) sum(registry, "layerproxy.origin.bytes"));
+        origin.put("bytes served from origin", (long) sum(registry, "layerproxy.served.bytes", "layer",
+                LayerProxy.ORIGIN));
+        origin.put("circuit", proxy.originCircuitOpen() ? "open (failing fast)" : "closed");
+        origin.put("single-flight waits", (long) sum(registry, "layerproxy.flight.waits"));
+        s.put("origin", origin);
+
+        Map<String, Object> watch = new LinkedHashMap<>();
+        watch.put("interval", config.watch().isZero() ? "off" : config.watch().toSeconds() + " s");
+        watch.put("polls", (long) sum(registry, "layerproxy.watch.polls", "outcome", "ok"));
+        watch.put("failed polls", (long) sum(registry, "layerproxy.watch.polls", "outcome", "failed"));
+        watch.put("changed", (long) sum(registry, "layerproxy.watch.changes", "change", "changed"));
+        watch.put("deleted", (long) sum(registry, "layerproxy.watch.changes", "change", "deleted"));
+        long lastPoll = (long) value(registry, "layerproxy.watch.last.poll");
+        watch.put("last poll", lastPoll <= 0 ? "never" : Instant.ofEpochSecond(lastPoll).toString());
+        s.put("watch", watch);
+
+        Map<String, Object> prefetch = new LinkedHashMap<>();
+        prefetch.put("prefixes", config.prefetch().toString());
+        prefetch.put("state", config.prefetch().isEmpty() ? "off"
+                : value(registry, "layerproxy.prefetch.running") > 0 ? "running" : "done");
+        prefetch.put("listed", (long) value(registry, "layerproxy.prefetch.objects", "state", "listed"));
+        prefetch.put("loaded", (long) value(registry, "layerproxy.prefetch.objects", "state", "loaded"));
+        prefetch.put("failed", (long) value(registry, "layerproxy.prefetch.objects", "state", "failed"));
+        prefetch.put("bytes", (long) value(registry, "layerproxy.prefetch.bytes"));
+        s.put("prefetch", prefetch);
+
+        s.put("configuration", new LinkedHashMap<String, Object>(config.describe()));
+        return s;
+    }
+
+    String json() throws IOException {
+        var out = new StringWriter();
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.useDefaultPrettyPrinter();
+            writeJson(g, snapshot());
+        }
+        return out + "\n";
+    }
+
+    String html() {
+        var h = new StringBuilder(8192);
+        h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
+                .append("<meta http-equiv=\"refresh\" content=\"5\"><title>layerproxy status</title><style>")
+                .append("body{font:14px system-ui,sans-serif;margin:24px;color:#222;background:#fafafa}")
+                .append("h1{font-size:20px;margin:0 0 4px}h2{font-size:15px;margin:22px 0 6px;color:#444}")
+                .append("table{border-collapse:collapse;background:#fff;box-shadow:0 1px 2px #0002}")
+                .append("td,th{padding:4px 12px;border-bottom:1px solid #eee;text-align:left}")
+                .append("th{background:#f0f3f7;font-weight:600}td.n{text-align:right;font-variant-numeric:")
+                .append("tabular-nums}.muted{color:#777}.bad{color:#b00020;font-weight:600}")
+                .append("</style></head><body>\n<h1>layerproxy</h1><div class=\"muted\">status at ")
+                .append(escape(Instant.now().toString())).append(" &middot; refreshes every 5 s &middot; ")
+                .append("<a href=\"?format=json\">JSON</a> &middot; <a href=\"metrics\">metrics</a></div>\n");
+        for (Map.Entry<String, Object> section : snapshot().entrySet()) {
+            h.append("<h2>").append(escape(section.getKey())).append("</h2>\n<table>");
+            if (section.getValue() instanceof List<?> rows) {
+                boolean header = true;
+                for (Object row : rows) {
+                    Map<?, ?> cells = (Map<?, ?>) row;
+                    if (header) {
+                        h.append("<tr>");
+                        cells.keySet().forEach(k -> h.append("<th>").append(escape(k.toString())).append("</th>"));
+                        h.append("</tr>");
+                        header = false;
+                    }
+                    h.append("<tr>");
+                    cells.values().forEach(v -> cell(h, v));
+                    h.append("</tr>");
+                }
+            } else {
+                for (Map.Entry<?, ?> e : ((Map<?, ?>) section.getValue()).entrySet()) {
+                    h.append("<tr><th>").append(escape(e.getKey().toString())).append("</th>");
+                    cell(h, e.getValue());
+                    h.append("</tr>");
+                }
+            }
+            h.append("</table>\n");
+        }
+        return h.append("</body></html>\n").toString();
+    }
+
+    private static void cell(StringBuilder h, Object value) {
+        if (value instanceof Number n) {
+            long v = n.longValue();
+            h.append("<td class=\"n\">").append(v < 0 ? "n/a" : String.format(Locale.ROOT, "%,d", v)).append("</td>");
+        } else if (value instanceof Boolean b) {
+            h.append(b ? "<td>yes</td>" : "<td>no</td>");
+        } else {
+            String text = String.valueOf(value);
+            h.append(text.startsWith("open") ? "<td class=\"bad\">" : "<td>").append(escape(text)).append("</td>");
+        }
+    }
+
+    private static void writeJson(JsonGenerator g, Object value) throws IOException {
+        if (value instanceof Map<?, ?> map) {
+            g.writeStartObject();
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                g.writeFieldName(e.getKey().toString());
+                writeJson(g, e.getValue());
+            }
+            g.writeEndObject();
+        } else if (value instanceof List<?> list) {
+            g.writeStartArray();
+            for (Object o : list) {
+                writeJson(g, o);
+            }
+            g.writeEndArray();
+        } else if (value instanceof Number n) {
+            g.writeNumber(n.longValue());
+        } else if (value instanceof Boolean b) {
+            g.writeBoolean(b);
+        } else {
+            g.writeString(String.valueOf(value));
+        }
+    }
+
+    /** The sum of the counts (counters, timers) of every meter named {@code name} with these tags. */
+    static double sum(MeterRegistry registry, String name, String... tags) {
+        double total = 0;
+        for (Meter m : registry.find(name).tags(tags).meters()) {
+            total += count(m);
+        }
+        return total;
+    }
+
+    private static double count(Meter m) {
+        for (Measurement measurement : m.measure()) {
+            if (measurement.getStatistic() == Statistic.COUNT) {
+                return measurement.getValue();
+            }
+        }
+        return 0;
+    }
+
+    /** A gauge's value, 0 when it is not registered or has no value. */
+    private static double value(MeterRegistry registry, String name, String... tags) {
+        var gauge = registry.find(name).tags(tags).gauge();
+        double v = gauge == null ? 0 : gauge.value();
+        return Double.isNaN(v) ? 0 : v;
+    }
+
+    private static String percent(long part, long whole) {
+        return String.format(Locale.ROOT, "%.1f%%", 100.0 * part / whole);
+    }
+
+    private static String human(Duration d) {
+        long s = d.toSeconds();
+        return s < 3600 ? (s / 60) + " min " + (s % 60) + " s" : (s / 3600) + " h " + (s % 3600 / 60) + " min";
+    }
+
+    private static String version() {
+        String v = StatusPage.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    static String escape(String s) {
+        var out = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '<' -> out.append("&lt;");
+                case '>' -> out.append("&gt;");
+                case '&' -> out.append("&amp;");
+                case '"' -> out.append("&quot;");
+                case '\'' -> out.append("&#39;");
+                default -> out.append(c);
+            }
+        }
+        return out.toString();
+    }
+}
