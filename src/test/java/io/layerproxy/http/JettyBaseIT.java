@@ -1,15 +1,12 @@
 package io.layerproxy.http;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.layerproxy.testing.ContainerChecks;
 import io.layerproxy.testing.Forked;
 import io.layerproxy.testing.S3Fixture;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -19,7 +16,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** jetty-base/ started by a real Jetty 12 distribution ({@code java -jar $JETTY_HOME/start.jar}) serves the WAR. */
+/**
+ * jetty-base/ started by a real Jetty 12 distribution ({@code java -jar $JETTY_HOME/start.jar}) serves the WAR: a
+ * miss, a hit and the metrics endpoint.
+ */
 class JettyBaseIT {
     private static final Pattern STARTED = Pattern.compile("Started oejs\\.ServerConnector.*\\{127\\.0\\.0\\.1:(\\d+)}");
 
@@ -30,7 +30,7 @@ class JettyBaseIT {
     Path disk;
 
     @Test
-    void jettyDistributionWithJettyBase_servesObjectsThroughTheWar() throws Exception {
+    void jettyDistributionWithJettyBase_servesAMissAHitAndMetricsThroughTheWar() throws Exception {
         try (var s3 = new S3Fixture(S3)) {
             s3.bucket("jettybase").put("jettybase", "x.txt", "via jetty-base".getBytes(StandardCharsets.UTF_8));
         }
@@ -49,13 +49,8 @@ class JettyBaseIT {
             String port = Forked.awaitLine(jetty, STARTED, seen);
             assertNotNull(port, "Jetty never reported its connector:\n" + seen);
             assertTrue(seen.toString().contains("layerproxy ready"), seen.toString());
-            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + port + "/jettybase/x.txt")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-
-            assertEquals(200, response.statusCode());
-            assertEquals("via jetty-base", response.body());
-            assertEquals("MISS", response.headers().firstValue("X-Cache").orElseThrow());
+            ContainerChecks.missHitAndMetrics(URI.create("http://127.0.0.1:" + port), "/jettybase/x.txt",
+                    "via jetty-base".getBytes(StandardCharsets.UTF_8));
         } finally {
             jetty.destroy();
             assertTrue(jetty.waitFor(30, TimeUnit.SECONDS));

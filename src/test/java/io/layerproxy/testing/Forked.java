@@ -41,4 +41,23 @@ public final class Forked {
         }
         return null;
     }
+
+    /**
+     * Waits (up to 60 s, while the process lives) for a line matching {@code pattern} in {@code log}, the file the
+     * process's output is redirected to; returns its first group. Unlike a pipe, the file outlives
+     * {@link Process#destroy()}, so what the process logs while it stops can be read too.
+     */
+    public static String awaitLogLine(Process process, Path log, Pattern pattern) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline && process.isAlive()) {
+            Matcher m = pattern.matcher(java.nio.file.Files.exists(log)
+                    ? java.nio.file.Files.readString(log, StandardCharsets.UTF_8) : "");
+            if (m.find()) {
+                return m.group(1);
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no line matching " + pattern + " in the output:\n"
+                + (java.nio.file.Files.exists(log) ? java.nio.file.Files.readString(log) : "(none)"));
+    }
 }
