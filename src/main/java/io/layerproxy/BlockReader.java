@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.regex.Pattern;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
@@ -29,6 +28,8 @@ final class BlockReader implements ObjectBody {
     private static final Logger LOG = LoggerFactory.getLogger(BlockReader.class);
     /** How long a follower waits for one block of someone else's fill; the leader's socket timeout is shorter. */
     private static final long FOLLOW_TIMEOUT_SECONDS = 60;
+    /** A block read from a slower layer is copied into a faster one only if that one holds this many such blocks. */
+    static final int PROMOTE_MIN_FIT = 64;
 
     private final LayerProxy proxy;
     private final ObjectKey key;
@@ -49,8 +50,8 @@ final class BlockReader implements ObjectBody {
     private Fill followed;
     /** Whether this reader holds one of the proxy's block buffer permits (it holds a block). */
     private boolean holdsBuffer;
-    /** MD5 of a fill that reads a whole single-part object: checked against the ETag before its last block goes out. */
-    private MessageDigest md5;
+    /** A fill reading a whole single-part object: its MD5 is checked against the ETag before its last block goes out. */
+    private boolean verifiesWhole;
 
     BlockReader(LayerProxy proxy, ObjectKey key, ObjectInfo info, long start, long end) {
         this.proxy = proxy;
@@ -104,6 +105,12 @@ final class BlockReader implements ObjectBody {
      */
     private void acquireBuffer() {
         if (holdsBuffer) {
+            return;
+        }
+        // the untimed tryAcquire barges past the fair queue: on a hit there is almost always a permit, and the
+        // fair, timed path costs a lock handoff (and an unpark) per block
+        if (proxy.blockBuffers().tryAcquire()) {
+            holdsBuffer = true;
             return;
         }
         try {
@@ -185,7 +192,10 @@ final class BlockReader implements ObjectBody {
                 continue;
             }
             for (int j = 0; j < i; j++) {
-                store(layers.get(j), blockKey, block);
+                // a faster layer that holds only a handful of such blocks would evict one per hit: no promotion
+                if ((long) block.length * PROMOTE_MIN_FIT <= layers.get(j).capacity()) {
+                    store(layers.get(j), blockKey, block);
+                }
             }
             noteSource(layer.name());
             return block;
@@ -247,9 +257,12 @@ final class BlockReader implements ObjectBody {
         }
         long first = index * blockSize;
         long last = Math.min(info.size(), (leading.lastKey() + 1) * blockSize) - 1;
+        long objectLastIndex = (info.size() - 1) / blockSize;
+        MessageDigest md5 = index == 0 && leading.lastKey() == objectLastIndex
+                && MD5_ETAG.matcher(info.etag()).matches() ? newMd5() : null;
         try {
             originStream = new ReadAhead(proxy.origin().read(key, info, first, last), index, leading.lastKey(),
-                    this::expectedLength, proxy.readAheadThreads());
+                    this::expectedLength, proxy.readAheadThreads(), md5);
         } catch (OriginException e) {
             failLeading(e);
             if (e.kind() == OriginException.Kind.CHANGED) {
@@ -260,11 +273,9 @@ final class BlockReader implements ObjectBody {
             failLeading(new OriginException(OriginException.Kind.UNAVAILABLE, "origin read failed", e));
             throw e;
         }
+        verifiesWhole = md5 != null;
         leadFill = fill;
         originNextIndex = index;
-        long objectLastIndex = (info.size() - 1) / blockSize;
-        md5 = index == 0 && leading.lastKey() == objectLastIndex && MD5_ETAG.matcher(info.etag()).matches()
-                ? newMd5() : null;
         return true;
     }
 
@@ -281,18 +292,15 @@ final class BlockReader implements ObjectBody {
     /**
      * A single-part object's ETag is the MD5 of its bytes: a whole-object fill whose bytes do not hash to it read
      * something else (an overwrite in place, a corrupt origin). Its last block is withheld, so the client's
-     * response is aborted rather than completed wrong, and whatever was stored of it is dropped.
+     * response is aborted rather than completed wrong, and whatever was stored of it is dropped. The digest is
+     * computed by the read-ahead thread as the bytes arrive, off this client's path.
      */
-    private void verifyWhole(long index, byte[] block) {
-        if (md5 == null) {
+    private void verifyWhole(long index) {
+        if (!verifiesWhole || index != (info.size() - 1) / blockSize) {
             return;
         }
-        md5.update(block);
-        if (index != (info.size() - 1) / blockSize) {
-            return;
-        }
-        String actual = "\"" + HexFormat.of().formatHex(md5.digest()) + "\"";
-        md5 = null;
+        verifiesWhole = false;
+        String actual = "\"" + originStream.md5Hex() + "\"";
         if (!actual.equals(info.etag())) {
             OriginException failure = new OriginException(OriginException.Kind.BAD_RESPONSE, "bytes of " + key
                     + " do not match their ETag " + info.etag());
@@ -323,7 +331,7 @@ final class BlockReader implements ObjectBody {
             failLeading(failure);
             throw failure;
         }
-        verifyWhole(index, block);
+        verifyWhole(index);
         originNextIndex = index + 1;
         String blockKey = proxy.blockKey(key, info, index);
         Flight flight = leading.remove(index);

@@ -2,6 +2,8 @@ package io.layerproxy;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
@@ -17,16 +19,31 @@ final class ReadAhead implements AutoCloseable {
     private final InputStream body;
     private final BlockingQueue<Object> ready = new ArrayBlockingQueue<>(1);
     private volatile boolean closed;
+    /** Hex MD5 of every byte read, set before the last block is handed over; null when not asked for. */
+    private volatile String md5Hex;
 
-    /** Starts reading blocks {@code first..last} of {@code body}, each {@code lengthOf(index)} bytes long. */
-    ReadAhead(InputStream body, long first, long last, LongToIntFunction lengthOf, ExecutorService threads) {
+    /**
+     * Starts reading blocks {@code first..last} of {@code body}, each {@code lengthOf(index)} bytes long, hashing
+     * them with {@code md5} when it is not null (on the reading thread, so the hash costs the client nothing).
+     */
+    ReadAhead(InputStream body, long first, long last, LongToIntFunction lengthOf, ExecutorService threads,
+              MessageDigest md5) {
         this.body = body;
         threads.execute(() -> {
             for (long index = first; index <= last && !closed; index++) {
                 int expected = lengthOf.applyAsInt(index);
                 Object item;
                 try {
-                    item = body.readNBytes(expected);
+                    // straight into the block: readNBytes(int) would read 8-16 KiB chunks and copy them again
+                    byte[] block = new byte[expected];
+                    int n = body.readNBytes(block, 0, expected);
+                    item = n == expected ? block : java.util.Arrays.copyOf(block, n);
+                    if (md5 != null) {
+                        md5.update(block, 0, n);
+                        if (index == last) {
+                            md5Hex = HexFormat.of().formatHex(md5.digest());
+                        }
+                    }
                 } catch (IOException e) {
                     item = e;
                 } catch (RuntimeException e) {
@@ -60,6 +77,11 @@ final class ReadAhead implements AutoCloseable {
             throw e;
         }
         return (byte[]) item;
+    }
+
+    /** The MD5 of the whole span, once its last block was handed over. */
+    String md5Hex() {
+        return md5Hex;
     }
 
     private boolean hand(Object item) {

@@ -47,6 +47,8 @@ class ConfigParserTest {
         assertEquals(Duration.ofSeconds(10), c.negativeTtl());
         assertNull(c.adminToken());
         assertEquals(Duration.ofSeconds(30), c.originTimeout());
+        assertEquals(Duration.ofDays(1), c.staleIfError());
+        assertEquals(Duration.ofSeconds(30), c.drainTimeout());
         assertEquals(10_000, c.manyMaxEntries());
         assertEquals(10L << 30, c.manyMaxBytes());
     }
@@ -84,6 +86,8 @@ class ConfigParserTest {
         env.put("LAYERPROXY_NEGATIVE_TTL", "3");
         env.put("LAYERPROXY_ADMIN_TOKEN", "0123456789abcdef0123");
         env.put("LAYERPROXY_ORIGIN_TIMEOUT", "7");
+        env.put("LAYERPROXY_STALE_IF_ERROR", "600");
+        env.put("LAYERPROXY_DRAIN_TIMEOUT", "90");
         env.put("LAYERPROXY_MANY_MAX_ENTRIES", "12");
         env.put("LAYERPROXY_MANY_MAX_BYTES", "1m");
 
@@ -107,6 +111,8 @@ class ConfigParserTest {
         assertEquals(Duration.ofSeconds(3), c.negativeTtl());
         assertEquals("0123456789abcdef0123", c.adminToken());
         assertEquals(Duration.ofSeconds(7), c.originTimeout());
+        assertEquals(Duration.ofSeconds(600), c.staleIfError());
+        assertEquals(Duration.ofSeconds(90), c.drainTimeout());
         assertEquals(12, c.manyMaxEntries());
         assertEquals(1L << 20, c.manyMaxBytes());
         assertTrue(!c.toString().contains("0123456789abcdef0123"), "toString never shows the admin token");
@@ -148,6 +154,7 @@ class ConfigParserTest {
         "admin-token   | short     | admin-token must be at least 16 characters, was: 5 characters",
         "origin-timeout | 0        | origin-timeout must be between 1 and 3600 seconds, was: 0",
         "many-max-entries | 0      | many-max-entries must be between 1 and 1000000, was: 0",
+        "drain-timeout | -3        | drain-timeout must be a number of seconds >= 0, was: -3",
     })
     void badValues_failWithAMessageNamingTheOptionAndValue(String option, String value, String message) {
         var e = assertThrows(ConfigException.class, () ->

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * SIGTERM to {@code java -jar layerproxy.jar} during a large download: the download completes with the right bytes
  * (drained, within --drain-timeout), the process exits, and the next start serves the object from its disk layer
- * with S3 unreachable. The access log has the download's line.
+ * with S3 unreachable. The access log has the download's line. After {@code kill -9} instead, the next start
+ * serves only correct bytes.
  */
 class GracefulShutdownIT {
     private static final String JAR = System.getProperty("layerproxy.jar", "target/layerproxy.jar");
@@ -93,6 +94,40 @@ class GracefulShutdownIT {
             assertEquals("disk", again.headers().firstValue("X-Cache-Layer").orElse(""));
             assertTrue(MessageDigest.isEqual(expected, MessageDigest.getInstance("SHA-256").digest(again.body())),
                     "the disk layer reopened with the whole object intact");
+        } finally {
+            second.destroy();
+            assertTrue(second.waitFor(60, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void killDashNine_theNextStartServesOnlyCorrectBytes() throws Exception {
+        byte[] object = S3Fixture.bytes(SIZE / 4, 8);
+        try (var s3 = new S3Fixture(S3)) {
+            s3.bucket("crash").put("crash", "data.bin", object);
+        }
+        Path disk = work.resolve("disk");
+        HttpClient client = HttpClient.newHttpClient();
+        Path log1 = work.resolve("killed.log");
+        Process first = start(disk, log1, S3.getUri());
+        URI uri = URI.create("http://127.0.0.1:" + awaitPort(first, log1) + "/crash/data.bin");
+        assertEquals(200, client.send(HttpRequest.newBuilder(uri).build(),
+                HttpResponse.BodyHandlers.ofByteArray()).statusCode());
+        first.destroyForcibly(); // SIGKILL: no shutdown hook, the disk store is left as it was
+        assertTrue(first.waitFor(30, TimeUnit.SECONDS));
+
+        Path log2 = work.resolve("restarted.log");
+        Process second = start(disk, log2, S3.getUri());
+        try {
+            int port = awaitPort(second, log2);
+            for (int i = 0; i < 2; i++) {
+                HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/crash/data.bin")).build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                assertEquals(200, r.statusCode(), Files.readString(log2));
+                assertTrue(java.util.Arrays.equals(object, r.body()),
+                        "after kill -9, whatever the disk store kept or lost, the bytes are right");
+            }
         } finally {
             second.destroy();
             assertTrue(second.waitFor(60, TimeUnit.SECONDS));

@@ -1,0 +1,71 @@
+package io.layerproxy;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.layerproxy.layer.EhcacheLayer;
+import io.layerproxy.origin.S3Clients;
+import io.layerproxy.origin.S3Origin;
+import io.layerproxy.testing.S3Fixture;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.gaul.s3proxy.junit.S3ProxyExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A block found in the disk layer is copied up into the memory layer only when the memory layer holds at least
+ * {@link BlockReader#PROMOTE_MIN_FIT} such blocks; a memory layer too small for that would evict a block on every
+ * hit, and the disk serves those hits directly.
+ */
+class PromotionTest {
+    @RegisterExtension
+    final S3ProxyExtension S3 = S3Fixture.authenticatedServer();
+
+    @TempDir
+    Path disk;
+
+    private static byte[] read(LayerProxy proxy, ObjectKey key, StringBuilder layer) throws Exception {
+        LayerProxy.Lookup lookup = proxy.lookup(key);
+        var out = new ByteArrayOutputStream();
+        try (ObjectBody body = proxy.open(key, lookup.info(), 0, lookup.info().size())) {
+            body.writeTo(out);
+            layer.setLength(0);
+            layer.append(body.firstLayer());
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void diskHits_arePromotedOnlyIntoAMemoryLayerThatHolds64SuchBlocks() throws Exception {
+        byte[] small = S3Fixture.bytes(8 << 10, 1); // 1 MiB memory / 8 KiB = 128 blocks: promoted
+        byte[] large = S3Fixture.bytes(64 << 10, 2); // 1 MiB / 64 KiB = 16 blocks: not promoted
+        try (var s3 = new S3Fixture(S3).bucket("promo").put("promo", "small", small).put("promo", "large", large)) {
+            var origin = S3Origin.create(S3Clients.create("us-east-1", s3.endpoint(), true,
+                    S3Fixture.credentialsEnv(), Duration.ofSeconds(30)));
+            try (var proxy = LayerProxy.builder().addLayer(EhcacheLayer.memory(1 << 20, 0))
+                    .addLayer(EhcacheLayer.disk(disk, 64 << 20)).origin(origin).blockSize(64 << 10).build()) {
+                var layer = new StringBuilder();
+                for (String name : new String[] {"small", "large"}) {
+                    read(proxy, new ObjectKey("promo", name), layer);
+                    assertEquals("origin", layer.toString());
+                    // forget the memory copies the fill made: the next reads start from disk
+                    proxy.layers().get(0).remove(proxy.blockKey(new ObjectKey("promo", name),
+                            proxy.lookup(new ObjectKey("promo", name)).info(), 0));
+                }
+
+                assertArrayEquals(small, read(proxy, new ObjectKey("promo", "small"), layer));
+                assertEquals("disk", layer.toString());
+                assertArrayEquals(small, read(proxy, new ObjectKey("promo", "small"), layer));
+                assertEquals("memory", layer.toString(), "promoted by the disk hit");
+
+                assertArrayEquals(large, read(proxy, new ObjectKey("promo", "large"), layer));
+                assertEquals("disk", layer.toString());
+                assertArrayEquals(large, read(proxy, new ObjectKey("promo", "large"), layer));
+                assertEquals("disk", layer.toString(), "a 1 MiB memory layer holds only 16 such blocks");
+            }
+        }
+    }
+}
