@@ -14,7 +14,7 @@ RUN_SECONDS=${RUN_SECONDS:-10}
 WORK=$ROOT/target/bench
 S3_PORT=18010 LP_PORT=18009 NG_PORT=18011
 S3PROXY_VERSION=4.1.0
-JAVA_OPTS=${JAVA_OPTS:--Xms1g -Xmx1g -XX:MaxDirectMemorySize=1g}
+JAVA_OPTS=${JAVA_OPTS:--Xms1g -Xmx1g -XX:MaxDirectMemorySize=1g -XX:G1HeapRegionSize=4m}
 SMALL_KEYS=2000 LARGE_KEYS=64 DISK_KEYS=128 COLD_PER_RUN=200
 COMMAND="bench/run.sh (ROUNDS=$ROUNDS RUN_SECONDS=$RUN_SECONDS)"
 
@@ -193,9 +193,12 @@ log "restarting both: layerproxy with a 16 MiB memory layer, so most hits come f
 stop_layerproxy; stop_nginx
 start_layerproxy 16m
 start_nginx
-log "disk-tier hits ($DISK_KEYS x 1 MiB keys, Zipf), wrk -c16"
-wrk_case disk_1m_bytes_per_s 16 disk/ $DISK_KEYS bytes_per_s
 disk_layer=$(curl -fsS -o /dev/null -D - "$LP/bench/disk/0" | tr -d '\r' | awk -F': ' 'tolower($1) == "x-cache-layer" { print $2 }')
+log "disk-tier hits ($DISK_KEYS x 1 MiB keys, Zipf), wrk -c16; the first read after the restart came from: $disk_layer"
+wrk_case disk_1m_bytes_per_s 16 disk/ $DISK_KEYS bytes_per_s
+from_disk=$(lp_metric 'layerproxy_served_bytes_total{layer="disk"}')
+from_memory=$(lp_metric 'layerproxy_served_bytes_total{layer="memory"}')
+disk_share=$(awk -v d="$from_disk" -v m="$from_memory" 'BEGIN { if (d + m > 0) printf "%.0f%%", 100 * d / (d + m); else print "n/a" }')
 
 # --- the report -------------------------------------------------------------------------------------------------
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR) print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
@@ -234,7 +237,7 @@ cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
   echo "| --- | --- | --- | --- | --- | --- |"
   row "hot 4 KiB hits ($SMALL_KEYS keys, Zipf, 64 connections)" hot_4k_rps rps "≥ 1.0"
   row "hot 1 MiB hits ($LARGE_KEYS keys, Zipf, 16 connections)" hot_1m_bytes_per_s bps "≥ 1.0"
-  row "disk-tier hits after restart ($DISK_KEYS x 1 MiB, 16 MiB memory layer; first hit from: $disk_layer)" disk_1m_bytes_per_s bps "≥ 0.8"
+  row "disk-tier hits after restart ($DISK_KEYS x 1 MiB, 16 MiB memory layer: $disk_share of layerproxy's bytes from disk)" disk_1m_bytes_per_s bps "≥ 0.8"
   row "cold miss, median time to first byte (4 KiB)" cold_ttfb_ms ms "within 1 ms of direct"
   row "cold miss, 128 MiB stream" cold_stream_bytes_per_s bps "≥ 0.9 × direct"
   echo

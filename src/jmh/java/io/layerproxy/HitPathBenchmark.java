@@ -45,6 +45,10 @@ public class HitPathBenchmark {
     @Param({"256"})
     public int keys;
 
+    /** Entries the memory layer keeps on heap in front of its off-heap tier (ProxyFactory picks up to 64). */
+    @Param({"64"})
+    public int hot;
+
     private LayerProxy proxy;
     private Path dir;
     private ObjectKey[] objectKeys;
@@ -65,7 +69,7 @@ public class HitPathBenchmark {
         long bytes = Math.max(64L << 20, 2L * keys * size);
         var builder = LayerProxy.builder().origin(origin).maxAge(Duration.ofDays(1));
         if (layer.equals("memory")) {
-            builder.addLayer(EhcacheLayer.memory(bytes, 64));
+            builder.addLayer(EhcacheLayer.memory(bytes, hot));
         } else {
             builder.addLayer(EhcacheLayer.disk(dir, bytes));
         }

@@ -51,7 +51,11 @@ class PromotionTest {
                 for (String name : new String[] {"small", "large"}) {
                     read(proxy, new ObjectKey("promo", name), layer);
                     assertEquals("origin", layer.toString());
-                    // forget the memory copies the fill made: the next reads start from disk
+                    // the fill stores its blocks on the store thread, in order: wait for it, then forget the memory
+                    // copy it made, so the next reads start from disk
+                    var stored = new java.util.concurrent.CountDownLatch(1);
+                    proxy.storeInBackground(stored::countDown);
+                    assertEquals(true, stored.await(30, java.util.concurrent.TimeUnit.SECONDS));
                     proxy.layers().get(0).remove(proxy.blockKey(new ObjectKey("promo", name),
                             proxy.lookup(new ObjectKey("promo", name)).info(), 0));
                 }

@@ -25,8 +25,11 @@ final class RequestLog {
 
     private final MeterRegistry registry;
     /** Meters per tag combination, so a request costs a map lookup, not a meter registration. */
-    private final ConcurrentHashMap<String, Counter> requests = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Tags, Counter> requests = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> served = new ConcurrentHashMap<>();
+
+    private record Tags(String route, int status, String layer) {
+    }
 
     RequestLog(MeterRegistry registry) {
         this.registry = registry;
@@ -60,11 +63,9 @@ final class RequestLog {
             layer = "none";
         }
         long bytes = resp.bytes();
-        String tags = route + ' ' + status + ' ' + layer;
-        final String layerTag = layer;
-        requests.computeIfAbsent(tags, t -> Counter.builder("layerproxy.requests")
+        requests.computeIfAbsent(new Tags(route, status, layer), t -> Counter.builder("layerproxy.requests")
                 .description("requests served, by route, status and the layer the first byte came from")
-                .tag("route", route).tag("status", String.valueOf(status)).tag("layer", layerTag)
+                .tag("route", t.route()).tag("status", String.valueOf(t.status())).tag("layer", t.layer())
                 .register(registry)).increment();
         if (bytes > 0) {
             served.computeIfAbsent(layer, l -> Counter.builder("layerproxy.served.bytes").baseUnit("bytes")
