@@ -1,6 +1,7 @@
 package io.layerproxy;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +45,18 @@ final class GuardedLayer {
         }
         (value == null ? meters.misses() : meters.hits()).increment();
         return value;
+    }
+
+    static void putEverywhere(List<GuardedLayer> layers, String key, byte[] value) {
+        for (GuardedLayer layer : layers) {
+            layer.put(key, value);
+        }
+    }
+
+    static void removeEverywhere(List<GuardedLayer> layers, String key) {
+        for (GuardedLayer layer : layers) {
+            layer.remove(key);
+        }
     }
 
     Layer.Stats stats() {

@@ -8,16 +8,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -51,8 +47,6 @@ public final class LayerProxy implements AutoCloseable {
     public static final String ORIGIN = "origin";
 
     private static final Logger LOG = LoggerFactory.getLogger(LayerProxy.class);
-    /** Bounds the memory spent remembering keys for the watch loop (about 100 bytes a key). */
-    private static final int MAX_TRACKED_KEYS = 1_000_000;
     /** One store thread: writes run in order, so a drop queued after a version's block writes runs after them. */
     private static final int STORE_THREADS = 1;
     private static final int STORE_QUEUE = 16;
@@ -62,13 +56,9 @@ public final class LayerProxy implements AutoCloseable {
     private final MeterRegistry registry;
     private final ProxyMetrics metrics;
     private final OriginProbe probe;
+    private final MetadataStore metadata;
     private final int blockSize;
-    private final Duration maxAge;
-    private final Clock clock;
     private final Set<String> buckets;
-    private final Duration negativeTtl;
-    private final Duration staleIfError;
-    private final Set<ObjectKey> tracked = ConcurrentHashMap.newKeySet();
     private final Flights flights = new Flights();
     private final Semaphore blockBuffers;
     /**
@@ -81,9 +71,6 @@ public final class LayerProxy implements AutoCloseable {
             new ThreadPoolExecutor.CallerRunsPolicy());
     /** Threads reading origin bodies a block ahead of their readers (one per origin read in progress). */
     private final ExecutorService readAheadThreads = Executors.newCachedThreadPool(daemon("layerproxy-read-ahead"));
-    /** Metadata requests in flight: concurrent misses of one key share one HEAD. */
-    private final ConcurrentHashMap<ObjectKey,
-            CompletableFuture<ObjectInfo>> heads = new ConcurrentHashMap<>();
 
     private LayerProxy(Builder b) {
         this.registry = b.registry != null ? b.registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -96,12 +83,9 @@ public final class LayerProxy implements AutoCloseable {
                 .strongReference(true).register(registry);
         this.probe = new OriginProbe(origin, b.buckets.isEmpty() ? "layerproxy-probe"
                 : new java.util.TreeSet<>(b.buckets).first(), b.clock);
+        this.metadata = new MetadataStore(layers, origin, b.clock, b.maxAge, b.negativeTtl, b.staleIfError, metrics);
         this.blockSize = b.blockSize;
-        this.maxAge = b.maxAge;
-        this.clock = b.clock;
         this.buckets = Set.copyOf(b.buckets);
-        this.negativeTtl = b.negativeTtl;
-        this.staleIfError = b.staleIfError;
         long bound = b.maxBufferedBytes > 0 ? b.maxBufferedBytes : Runtime.getRuntime().maxMemory() / 4;
         this.blockBuffers = new Semaphore((int) Math.max(4, Math.min(Integer.MAX_VALUE,
                 bound / blockSize)), true);
@@ -143,101 +127,7 @@ public final class LayerProxy implements AutoCloseable {
         if (!allows(key.bucket())) {
             return new Lookup(null, "allowlist");
         }
-        String metaKey = metaKey(key);
-        Instant now = clock.instant();
-        ObjectInfo stale = null;
-        String staleLayer = null;
-        for (int i = 0; i < layers.size(); i++) {
-            GuardedLayer layer = layers.get(i);
-            byte[] raw = layer.get(metaKey);
-            if (raw == null) {
-                continue;
-            }
-            Instant missingAt = InfoCodec.decodeMissing(raw);
-            if (missingAt != null) {
-                if (missingAt.plus(negativeTtl).isAfter(now)) {
-                    promote(metaKey, raw, i);
-                    return new Lookup(null, layer.name());
-                }
-                break; // an expired "does not exist": ask the origin
-            }
-            ObjectInfo info = InfoCodec.decode(raw);
-            if (info == null) {
-                LOG.warn("dropping undecodable metadata for {} from the {} layer", key, layer.name());
-                layer.remove(metaKey);
-                continue;
-            }
-            if (info.validatedAt().plus(maxAge).isAfter(now)) {
-                promote(metaKey, raw, i);
-                track(key);
-                return new Lookup(info, layer.name());
-            }
-            stale = info; // same-ETag blocks stay valid: they are version-addressed
-            staleLayer = layer.name();
-            break;
-        }
-        ObjectInfo current;
-        try {
-            current = askOrigin(key, stale, metaKey, now);
-        } catch (OriginException e) {
-            if (stale != null && servesStale(e, stale, now)) {
-                LOG.debug("serving a stale copy of {}: {}", key, e.getMessage());
-                return new Lookup(stale, staleLayer, true);
-            }
-            throw e;
-        }
-        if (current == null) {
-            tracked.remove(key);
-            return new Lookup(null, ORIGIN);
-        }
-        track(key);
-        return new Lookup(current, ORIGIN);
-    }
-
-    /** Stale-if-error: the origin is down or silent (not refusing), and the copy is within the bound past max-age. */
-    private boolean servesStale(OriginException e, ObjectInfo stale, Instant now) {
-        boolean down = e.kind() == OriginException.Kind.UNAVAILABLE || e.kind() == OriginException.Kind.TIMEOUT;
-        return down && stale.validatedAt().plus(maxAge).plus(staleIfError).isAfter(now);
-    }
-
-    /**
-     * One HEAD (or conditional HEAD) per key at a time; concurrent askers share its answer. The answer is stored in
-     * the layers before the flight ends, so a reader arriving just after finds it there instead of asking again.
-     */
-    private ObjectInfo askOrigin(ObjectKey key, ObjectInfo stale, String metaKey, Instant now) {
-        var mine = new CompletableFuture<ObjectInfo>();
-        var theirs = heads.putIfAbsent(key, mine);
-        if (theirs != null) {
-            metrics.metadataWait();
-            try {
-                return theirs.join();
-            } catch (CompletionException e) {
-                if (e.getCause() instanceof OriginException oe) {
-                    throw new OriginException(oe.kind(), oe.getMessage(), oe);
-                }
-                throw e;
-            }
-        }
-        try {
-            ObjectInfo answer = stale == null ? origin.head(key) : origin.revalidate(key, stale);
-            if (answer == null) {
-                if (negativeTtl.isZero()) {
-                    removeEverywhere(metaKey);
-                } else {
-                    putEverywhere(metaKey, InfoCodec.encodeMissing(now));
-                }
-            } else {
-                answer = answer.validatedAt(now);
-                putEverywhere(metaKey, InfoCodec.encode(answer));
-            }
-            mine.complete(answer);
-            return answer;
-        } catch (RuntimeException e) {
-            mine.completeExceptionally(e);
-            throw e;
-        } finally {
-            heads.remove(key, mine);
-        }
+        return metadata.lookup(key);
     }
 
     /**
@@ -246,21 +136,7 @@ public final class LayerProxy implements AutoCloseable {
      * the next read fetches the new version, and this returns true. Not cached: false.
      */
     public boolean reconcile(Origin.Listed listed) {
-        String metaKey = metaKey(listed.key());
-        for (GuardedLayer layer : layers) {
-            byte[] raw = layer.get(metaKey);
-            ObjectInfo info = raw == null ? null : InfoCodec.decode(raw);
-            if (info == null) {
-                continue;
-            }
-            if (unquote(info.etag()).equals(unquote(listed.etag())) && info.size() == listed.size()) {
-                putEverywhere(metaKey, InfoCodec.encode(info.validatedAt(clock.instant())));
-                return false;
-            }
-            removeEverywhere(metaKey);
-            return true;
-        }
-        return false;
+        return metadata.reconcile(listed);
     }
 
     /** Lists the objects under a prefix through the origin; nothing for a bucket outside the allowlist. */
@@ -277,7 +153,7 @@ public final class LayerProxy implements AutoCloseable {
 
     /** Keys whose metadata this proxy found or stored since it started: what the watch loop keeps fresh. */
     public Set<ObjectKey> trackedKeys() {
-        return Collections.unmodifiableSet(tracked);
+        return Collections.unmodifiableSet(metadata.tracked());
     }
 
     /**
@@ -311,8 +187,7 @@ public final class LayerProxy implements AutoCloseable {
 
     /** Forgets the object's metadata in every layer; its blocks become unreachable and age out. */
     public void invalidate(ObjectKey key) {
-        tracked.remove(key);
-        removeEverywhere(metaKey(key));
+        metadata.forget(key);
     }
 
     /**
@@ -321,24 +196,13 @@ public final class LayerProxy implements AutoCloseable {
      * @return whether anything of it was cached
      */
     public boolean purge(ObjectKey key) {
-        String metaKey = metaKey(key);
-        ObjectInfo cached = null;
-        boolean found = false;
-        for (GuardedLayer layer : layers) {
-            byte[] raw = layer.get(metaKey);
-            if (raw != null) {
-                found = true;
-                if (cached == null) {
-                    cached = InfoCodec.decode(raw); // null for a remembered 404
-                }
-            }
-        }
-        if (cached != null) {
-            dropVersion(key, cached);
+        MetadataStore.Cached cached = metadata.cached(key);
+        if (cached.info() != null) {
+            dropVersion(key, cached.info());
         } else {
             invalidate(key);
         }
-        return found;
+        return cached.found();
     }
 
     /**
@@ -349,7 +213,7 @@ public final class LayerProxy implements AutoCloseable {
      */
     public int purgePrefix(String bucket, String prefix) {
         int purged = 0;
-        for (ObjectKey key : List.copyOf(tracked)) {
+        for (ObjectKey key : List.copyOf(metadata.tracked())) {
             if (key.bucket().equals(bucket) && key.key().startsWith(prefix) && purge(key)) {
                 purged++;
             }
@@ -362,7 +226,7 @@ public final class LayerProxy implements AutoCloseable {
         invalidate(key);
         long blocks = (old.size() + blockSize - 1) / blockSize;
         for (long i = 0; i < blocks; i++) {
-            removeEverywhere(blockKey(key, old, i));
+            GuardedLayer.removeEverywhere(layers, blockKey(key, old, i));
         }
     }
 
@@ -457,10 +321,6 @@ public final class LayerProxy implements AutoCloseable {
         return "b:" + blockSize + ":" + index + ":" + info.etag() + ":" + key.bucket() + "/" + key.key();
     }
 
-    private static String metaKey(ObjectKey key) {
-        return "m:" + key.bucket() + "/" + key.key();
-    }
-
     /** Background threads that never keep the JVM alive. */
     private static ThreadFactory daemon(String name) {
         return runnable -> {
@@ -468,35 +328,6 @@ public final class LayerProxy implements AutoCloseable {
             t.setDaemon(true);
             return t;
         };
-    }
-
-    private void promote(String key, byte[] raw, int foundAt) {
-        for (int j = 0; j < foundAt; j++) {
-            layers.get(j).put(key, raw);
-        }
-    }
-
-    private void putEverywhere(String key, byte[] raw) {
-        for (GuardedLayer layer : layers) {
-            layer.put(key, raw);
-        }
-    }
-
-    private void track(ObjectKey key) {
-        if (tracked.size() < MAX_TRACKED_KEYS) {
-            tracked.add(key); // past the bound, keys stay fresh by max-age alone
-        }
-    }
-
-    private static String unquote(String etag) {
-        return etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"")
-                ? etag.substring(1, etag.length() - 1) : etag;
-    }
-
-    private void removeEverywhere(String key) {
-        for (GuardedLayer layer : layers) {
-            layer.remove(key);
-        }
     }
 
     /** Composes a {@link LayerProxy}: local layers fastest first, then the origin. */

@@ -1,0 +1,215 @@
+package io.layerproxy;
+
+import io.layerproxy.LayerProxy.Lookup;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Object metadata in the layers: fresh within max-age, "does not exist" within the negative TTL, revalidated with a
+ * conditional request after that, served stale while the origin is down (stale-if-error), and asked of the origin
+ * once per key at a time. Also remembers which keys it has seen, for the watch loop and prefix purges.
+ */
+final class MetadataStore {
+    private static final Logger LOG = LoggerFactory.getLogger(MetadataStore.class);
+    /** Bounds the memory spent remembering keys for the watch loop (about 100 bytes a key). */
+    private static final int MAX_TRACKED_KEYS = 1_000_000;
+
+    private final List<GuardedLayer> layers;
+    private final Origin origin;
+    private final Clock clock;
+    private final Duration maxAge;
+    private final Duration negativeTtl;
+    private final Duration staleIfError;
+    private final ProxyMetrics metrics;
+    private final Set<ObjectKey> tracked = ConcurrentHashMap.newKeySet();
+    /** Metadata requests in flight: concurrent misses of one key share one HEAD. */
+    private final ConcurrentHashMap<ObjectKey, CompletableFuture<ObjectInfo>> heads = new ConcurrentHashMap<>();
+
+    MetadataStore(List<GuardedLayer> layers, Origin origin, Clock clock, Duration maxAge, Duration negativeTtl,
+                  Duration staleIfError, ProxyMetrics metrics) {
+        this.layers = layers;
+        this.origin = origin;
+        this.clock = clock;
+        this.maxAge = maxAge;
+        this.negativeTtl = negativeTtl;
+        this.staleIfError = staleIfError;
+        this.metrics = metrics;
+    }
+
+    static String metaKey(ObjectKey key) {
+        return "m:" + key.bucket() + "/" + key.key();
+    }
+
+    /** See {@link LayerProxy#lookup(ObjectKey)}; the allowlist is the caller's. */
+    Lookup lookup(ObjectKey key) {
+        String metaKey = metaKey(key);
+        Instant now = clock.instant();
+        ObjectInfo stale = null;
+        String staleLayer = null;
+        for (int i = 0; i < layers.size(); i++) {
+            GuardedLayer layer = layers.get(i);
+            byte[] raw = layer.get(metaKey);
+            if (raw == null) {
+                continue;
+            }
+            Instant missingAt = InfoCodec.decodeMissing(raw);
+            if (missingAt != null) {
+                if (missingAt.plus(negativeTtl).isAfter(now)) {
+                    promote(metaKey, raw, i);
+                    return new Lookup(null, layer.name());
+                }
+                break; // an expired "does not exist": ask the origin
+            }
+            ObjectInfo info = InfoCodec.decode(raw);
+            if (info == null) {
+                LOG.warn("dropping undecodable metadata for {} from the {} layer", key, layer.name());
+                layer.remove(metaKey);
+                continue;
+            }
+            if (info.validatedAt().plus(maxAge).isAfter(now)) {
+                promote(metaKey, raw, i);
+                track(key);
+                return new Lookup(info, layer.name());
+            }
+            stale = info; // same-ETag blocks stay valid: they are version-addressed
+            staleLayer = layer.name();
+            break;
+        }
+        ObjectInfo current;
+        try {
+            current = askOrigin(key, stale, metaKey, now);
+        } catch (OriginException e) {
+            if (stale != null && servesStale(e, stale, now)) {
+                LOG.debug("serving a stale copy of {}: {}", key, e.getMessage());
+                return new Lookup(stale, staleLayer, true);
+            }
+            throw e;
+        }
+        if (current == null) {
+            tracked.remove(key);
+            return new Lookup(null, LayerProxy.ORIGIN);
+        }
+        track(key);
+        return new Lookup(current, LayerProxy.ORIGIN);
+    }
+
+    /** Stale-if-error: the origin is down or silent (not refusing), and the copy is within the bound past max-age. */
+    private boolean servesStale(OriginException e, ObjectInfo stale, Instant now) {
+        boolean down = e.kind() == OriginException.Kind.UNAVAILABLE || e.kind() == OriginException.Kind.TIMEOUT;
+        return down && stale.validatedAt().plus(maxAge).plus(staleIfError).isAfter(now);
+    }
+
+    /**
+     * One HEAD (or conditional HEAD) per key at a time; concurrent askers share its answer. The answer is stored in
+     * the layers before the flight ends, so a reader arriving just after finds it there instead of asking again.
+     */
+    private ObjectInfo askOrigin(ObjectKey key, ObjectInfo stale, String metaKey, Instant now) {
+        var mine = new CompletableFuture<ObjectInfo>();
+        var theirs = heads.putIfAbsent(key, mine);
+        if (theirs != null) {
+            metrics.metadataWait();
+            try {
+                return theirs.join();
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof OriginException oe) {
+                    throw new OriginException(oe.kind(), oe.getMessage(), oe);
+                }
+                throw e;
+            }
+        }
+        try {
+            ObjectInfo answer = stale == null ? origin.head(key) : origin.revalidate(key, stale);
+            if (answer == null) {
+                if (negativeTtl.isZero()) {
+                    GuardedLayer.removeEverywhere(layers, metaKey);
+                } else {
+                    GuardedLayer.putEverywhere(layers, metaKey, InfoCodec.encodeMissing(now));
+                }
+            } else {
+                answer = answer.validatedAt(now);
+                GuardedLayer.putEverywhere(layers, metaKey, InfoCodec.encode(answer));
+            }
+            mine.complete(answer);
+            return answer;
+        } catch (RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            heads.remove(key, mine);
+        }
+    }
+
+    /** See {@link LayerProxy#reconcile(Origin.Listed)}. */
+    boolean reconcile(Origin.Listed listed) {
+        String metaKey = metaKey(listed.key());
+        for (GuardedLayer layer : layers) {
+            byte[] raw = layer.get(metaKey);
+            ObjectInfo info = raw == null ? null : InfoCodec.decode(raw);
+            if (info == null) {
+                continue;
+            }
+            if (unquote(info.etag()).equals(unquote(listed.etag())) && info.size() == listed.size()) {
+                GuardedLayer.putEverywhere(layers, metaKey, InfoCodec.encode(info.validatedAt(clock.instant())));
+                return false;
+            }
+            GuardedLayer.removeEverywhere(layers, metaKey);
+            return true;
+        }
+        return false;
+    }
+
+    /** What any layer holds for the key: absent, a remembered 404 ({@code info} null), or a version. */
+    record Cached(boolean found, ObjectInfo info) {
+    }
+
+    Cached cached(ObjectKey key) {
+        String metaKey = metaKey(key);
+        boolean found = false;
+        for (GuardedLayer layer : layers) {
+            byte[] raw = layer.get(metaKey);
+            if (raw != null) {
+                found = true;
+                ObjectInfo info = InfoCodec.decode(raw); // null for a remembered 404
+                if (info != null) {
+                    return new Cached(true, info);
+                }
+            }
+        }
+        return new Cached(found, null);
+    }
+
+    /** Forgets the key's metadata in every layer, and stops tracking it. */
+    void forget(ObjectKey key) {
+        tracked.remove(key);
+        GuardedLayer.removeEverywhere(layers, metaKey(key));
+    }
+
+    Set<ObjectKey> tracked() {
+        return tracked;
+    }
+
+    private void track(ObjectKey key) {
+        if (tracked.size() < MAX_TRACKED_KEYS) {
+            tracked.add(key); // past the bound, keys stay fresh by max-age alone
+        }
+    }
+
+    private void promote(String key, byte[] raw, int foundAt) {
+        for (int j = 0; j < foundAt; j++) {
+            layers.get(j).put(key, raw);
+        }
+    }
+
+    private static String unquote(String etag) {
+        return etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"")
+                ? etag.substring(1, etag.length() - 1) : etag;
+    }
+}
