@@ -84,7 +84,7 @@ final class CircuitBreaker implements Origin {
             succeeded();
             return result;
         } catch (OriginException e) {
-            if (e.kind() == OriginException.Kind.UNAVAILABLE || e.kind() == OriginException.Kind.TIMEOUT) {
+            if (e.isOutage()) {
                 failed(e);
             } else {
                 succeeded();

@@ -103,8 +103,7 @@ final class MetadataStore {
 
     /** Stale-if-error: the origin is down or silent (not refusing), and the copy is within the bound past max-age. */
     private boolean servesStale(OriginException e, ObjectInfo stale, Instant now) {
-        boolean down = e.kind() == OriginException.Kind.UNAVAILABLE || e.kind() == OriginException.Kind.TIMEOUT;
-        return down && stale.validatedAt().plus(maxAge).plus(staleIfError).isAfter(now);
+        return e.isOutage() && stale.validatedAt().plus(maxAge).plus(staleIfError).isAfter(now);
     }
 
     /**

@@ -32,4 +32,12 @@ public final class OriginException extends RuntimeException {
     public Kind kind() {
         return kind;
     }
+
+    /**
+     * The origin is down or silent, as opposed to answering with a refusal or wrong bytes: what opens the circuit,
+     * allows a stale copy (stale-if-error) and fails readiness.
+     */
+    public boolean isOutage() {
+        return kind == Kind.UNAVAILABLE || kind == Kind.TIMEOUT;
+    }
 }

@@ -35,8 +35,7 @@ final class OriginProbe {
             origin.head(new ObjectKey(bucket, PROBE_KEY));
             problem = null;
         } catch (OriginException e) {
-            boolean down = e.kind() == OriginException.Kind.UNAVAILABLE || e.kind() == OriginException.Kind.TIMEOUT;
-            problem = down ? e.getMessage() : null;
+            problem = e.isOutage() ? e.getMessage() : null;
         } catch (RuntimeException e) {
             problem = e.toString();
         }

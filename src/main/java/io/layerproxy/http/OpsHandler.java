@@ -67,10 +67,10 @@ final class OpsHandler {
             checks.put("layer " + layer.name(), layer.stats().usable() ? "ok" : "failing: served as misses");
         }
         boolean ready = checks.values().stream().allMatch("ok"::equals);
-        var json = new StringBuilder("{\"ready\":").append(ready).append(",\"checks\":{");
-        checks.forEach((k, v) -> json.append(json.charAt(json.length() - 1) == '{' ? "" : ",")
-                .append('"').append(jsonText(k)).append("\":\"").append(jsonText(v)).append('"'));
-        send(req, resp, ready ? 200 : 503, "application/json", json.append("}}\n").toString());
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("ready", ready);
+        answer.put("checks", checks);
+        send(req, resp, ready ? 200 : 503, "application/json", StatusPage.json(answer, false));
     }
 
     private void metrics(HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -92,20 +92,5 @@ final class OpsHandler {
         if (!"HEAD".equals(req.getMethod())) {
             resp.getOutputStream().write(bytes);
         }
-    }
-
-    /** Escapes a message for a JSON string (messages are ours, but may quote S3's). */
-    private static String jsonText(String s) {
-        var out = new StringBuilder(s.length());
-        for (char c : s.toCharArray()) {
-            if (c == '"' || c == '\\') {
-                out.append('\\').append(c);
-            } else if (c < 0x20) {
-                out.append(String.format("\\u%04x", (int) c));
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
     }
 }

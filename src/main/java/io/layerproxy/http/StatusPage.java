@@ -119,10 +119,17 @@ final class StatusPage {
     }
 
     String json() throws IOException {
+        return json(snapshot(), true);
+    }
+
+    /** Maps, lists, numbers, booleans and strings as one JSON document (with a final newline). */
+    static String json(Object value, boolean pretty) throws IOException {
         var out = new StringWriter();
         try (JsonGenerator g = JSON.createGenerator(out)) {
-            g.useDefaultPrettyPrinter();
-            writeJson(g, snapshot());
+            if (pretty) {
+                g.useDefaultPrettyPrinter();
+            }
+            writeJson(g, value);
         }
         return out + "\n";
     }

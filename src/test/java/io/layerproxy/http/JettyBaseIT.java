@@ -37,12 +37,7 @@ class JettyBaseIT {
         Path home = Path.of(System.getProperty("jetty.home"));
         var builder = Forked.java("-jar", home.resolve("start.jar").toString(),
                 "jetty.base=" + System.getProperty("jetty.base"), "jetty.http.port=0");
-        builder.environment().putAll(S3Fixture.credentialsEnv());
-        builder.environment().put("LAYERPROXY_S3_ENDPOINT", S3.getUri().toString());
-        builder.environment().put("LAYERPROXY_PATH_STYLE", "true");
-        builder.environment().put("LAYERPROXY_DISK_DIR", disk.toString());
-        builder.environment().put("LAYERPROXY_CACHE_BYTES", "8m");
-        builder.environment().put("LAYERPROXY_DISK_BYTES", "16m");
+        ContainerChecks.configure(builder.environment(), S3.getUri(), disk);
         Process jetty = builder.start();
         try {
             var seen = new StringBuilder();

@@ -48,12 +48,7 @@ class TomcatDeploymentIT {
                 "-Djava.util.logging.manager=org.apache.juli.ClassLoaderLogManager",
                 "-Djava.util.logging.config.file=" + base.resolve("conf/logging.properties"),
                 "org.apache.catalina.startup.Bootstrap", "start");
-        builder.environment().putAll(S3Fixture.credentialsEnv());
-        builder.environment().put("LAYERPROXY_S3_ENDPOINT", S3.getUri().toString());
-        builder.environment().put("LAYERPROXY_PATH_STYLE", "true");
-        builder.environment().put("LAYERPROXY_DISK_DIR", work.resolve("disk").toString());
-        builder.environment().put("LAYERPROXY_CACHE_BYTES", "8m");
-        builder.environment().put("LAYERPROXY_DISK_BYTES", "16m");
+        ContainerChecks.configure(builder.environment(), S3.getUri(), work.resolve("disk"));
         Path log = work.resolve("tomcat.log");
         builder.redirectOutput(log.toFile());
         Process tomcat = builder.start();

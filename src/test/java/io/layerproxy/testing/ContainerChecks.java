@@ -19,6 +19,16 @@ public final class ContainerChecks {
     private ContainerChecks() {
     }
 
+    /** The env vars every container's layerproxy runs with: the S3 server, its credentials, small layers. */
+    public static void configure(java.util.Map<String, String> env, URI s3, java.nio.file.Path disk) {
+        env.putAll(S3Fixture.credentialsEnv());
+        env.put("LAYERPROXY_S3_ENDPOINT", s3.toString());
+        env.put("LAYERPROXY_PATH_STYLE", "true");
+        env.put("LAYERPROXY_DISK_DIR", disk.toString());
+        env.put("LAYERPROXY_CACHE_BYTES", "8m");
+        env.put("LAYERPROXY_DISK_BYTES", "16m");
+    }
+
     /**
      * GETs {@code base + path} twice (a MISS from S3, then a memory HIT, both with {@code expected} bytes) and
      * reads {@code base + /_layerproxy/metrics}, where the two requests must be counted.
