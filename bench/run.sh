@@ -15,7 +15,7 @@ WORK=$ROOT/target/bench
 S3_PORT=18010 LP_PORT=18009 NG_PORT=18011
 S3PROXY_VERSION=4.1.0
 JAVA_OPTS=${JAVA_OPTS:--Xms1g -Xmx1g -XX:MaxDirectMemorySize=1g -XX:G1HeapRegionSize=4m}
-SMALL_KEYS=2000 LARGE_KEYS=64 DISK_KEYS=128 COLD_PER_RUN=200
+SMALL_KEYS=2000 LARGE_KEYS=64 DISK_KEYS=128 COLD_PER_RUN=200 COLD_WARMUP=2000
 COMMAND="bench/run.sh (ROUNDS=$ROUNDS RUN_SECONDS=$RUN_SECONDS)"
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -79,7 +79,7 @@ cold_keys=()
 for t in direct lp ng; do for r in $(seq 1 "$ROUNDS"); do
   cold_keys+=($(seq -f "cold/$t-$r-%g" 1 $COLD_PER_RUN))
 done; done
-put_many "$WORK/seed/4k" "${cold_keys[@]}"
+put_many "$WORK/seed/4k" "${cold_keys[@]}" $(seq -f 'warmup/%g' 1 $COLD_WARMUP)
 put_many "$WORK/seed/128m" $(for t in direct lp ng; do seq -f "stream/$t-%g" 1 "$ROUNDS"; done)
 put_many "$WORK/seed/64m" herd/lp herd/ng
 
@@ -135,6 +135,11 @@ wrk_case() { # CASE CONNECTIONS PREFIX KEYS METRIC(rps|bytes_per_s)
 }
 
 ttfb_case() { # median time to first byte over fresh keys, per target and round
+  # unrecorded first, as for the wrk cases: misses on other fresh keys, so the JVM has compiled its miss path
+  # (a proxy that has run for a minute has); nginx and direct get the same, as they do before wrk cases
+  for base in $ORIGIN $LP $NG; do
+    seq -f 'warmup/%g' 1 $COLD_WARMUP | xargs -P 2 -I{} curl -fsS -o /dev/null "$base/bench/{}"
+  done
   for r in $(seq 1 "$ROUNDS"); do
     for t in direct lp ng; do
       local base=$ORIGIN; [ $t = lp ] && base=$LP; [ $t = ng ] && base=$NG
@@ -229,7 +234,8 @@ cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
   echo "(\`java $JAVA_OPTS -jar target/layerproxy.jar\`, $java_version) and $nginx_version (proxy_cache on disk,"
   echo "sendfile, proxy_cache_lock, upstream keepalive) in front of it; $wrk_version on the same 2 cores."
   echo "Each case ran $ROUNDS times per target, alternating (layerproxy, nginx, layerproxy, ...); the table shows"
-  echo "medians, after one unrecorded warm-up run per target (JIT, caches full). Access logs off for both; both"
+  echo "medians, after one unrecorded warm-up run per target (JIT, caches full; for cold TTFB, $COLD_WARMUP misses on"
+  echo "other fresh keys). Access logs off for both; both"
   echo "trust cached metadata for 7 days (nginx \`proxy_cache_valid 200 7d\`, layerproxy \`--max-age 604800\`)."
   echo "Ratio = layerproxy / nginx (for TTFB, lower is better)."
   echo

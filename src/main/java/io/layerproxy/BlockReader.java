@@ -3,6 +3,7 @@ package io.layerproxy;
 import io.layerproxy.Flights.Fill;
 import io.layerproxy.Flights.Flight;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -50,10 +51,27 @@ final class BlockReader implements ObjectBody {
     private Fill followed;
     /** Whether this reader holds one of the proxy's block buffer permits (it holds a block). */
     private boolean holdsBuffer;
-    /** A fill reading a whole single-part object: its MD5 is checked against the ETag before its last block goes out. */
+    /** A fill reading a whole single-part object: its MD5 is checked against the ETag before its last block leaves. */
     private boolean verifiesWhole;
 
+    /** Opens {@code [start, end)} of the version, reading its first block before it returns. */
     BlockReader(LayerProxy proxy, ObjectKey key, ObjectInfo info, long start, long end) {
+        this(proxy, key, info, start, end, null);
+        readFirstBlock();
+    }
+
+    /**
+     * A reader of the whole object leading a fill with {@code body}, an already open origin stream of all of this
+     * version's bytes (a miss that got metadata and body from one GET). Its blocks are registered as in flight
+     * before this returns, so readers that arrive next follow this stream instead of asking the origin; nothing
+     * is read until {@link #readFirstBlock()}. Should a fill of block 0 be in flight already, the stream is closed
+     * and the reader follows that fill like any other.
+     */
+    static BlockReader leading(LayerProxy proxy, ObjectKey key, ObjectInfo info, InputStream body) {
+        return new BlockReader(proxy, key, info, 0, info.size(), body);
+    }
+
+    private BlockReader(LayerProxy proxy, ObjectKey key, ObjectInfo info, long start, long end, InputStream body) {
         this.proxy = proxy;
         this.key = key;
         this.info = info;
@@ -62,7 +80,14 @@ final class BlockReader implements ObjectBody {
         this.blockSize = proxy.blockSize();
         this.firstIndex = start / blockSize;
         this.lastIndex = end == start ? firstIndex - 1 : (end - 1) / blockSize;
-        if (end > start) {
+        if (body != null && (lastIndex < firstIndex || !lead(firstIndex, body))) {
+            closeQuietly(body);
+        }
+    }
+
+    /** Reads the first block (from a layer, a fill in flight or the origin), so errors come before any header. */
+    void readFirstBlock() {
+        if (end > start && firstBlock == null) {
             boolean opened = false;
             try {
                 firstBlock = fetch(firstIndex);
@@ -83,7 +108,7 @@ final class BlockReader implements ObjectBody {
     @Override
     public void writeTo(OutputStream out) throws IOException {
         for (long index = firstIndex; index <= lastIndex; index++) {
-            byte[] block = index == firstIndex ? firstBlock : fetch(index);
+            byte[] block = index == firstIndex && firstBlock != null ? firstBlock : fetch(index);
             firstBlock = null;
             long blockStart = index * blockSize;
             int from = (int) (Math.max(start, blockStart) - blockStart);
@@ -169,7 +194,7 @@ final class BlockReader implements ObjectBody {
                 }
                 continue; // abandoned: look again, then lead
             }
-            if (lead(index)) {
+            if (lead(index, null)) {
                 return readFromOrigin(index);
             }
         }
@@ -240,9 +265,10 @@ final class BlockReader implements ObjectBody {
 
     /**
      * Registers blocks from {@code index} up to the end of the span or the first block already in flight, and
-     * opens one origin read for them. False when another reader registered {@code index} first.
+     * opens one origin read for them, or reads them from {@code opened} (a stream from {@code index}'s first byte)
+     * when given. False when another reader registered {@code index} first.
      */
-    private boolean lead(long index) {
+    private boolean lead(long index, InputStream opened) {
         stopLeading();
         Fill fill = new Fill();
         for (long i = index; i <= lastIndex; i++) {
@@ -261,8 +287,9 @@ final class BlockReader implements ObjectBody {
         MessageDigest md5 = index == 0 && leading.lastKey() == objectLastIndex
                 && MD5_ETAG.matcher(info.etag()).matches() ? newMd5() : null;
         try {
-            originStream = new ReadAhead(proxy.origin().read(key, info, first, last), index, leading.lastKey(),
-                    this::expectedLength, proxy.readAheadThreads(), md5);
+            InputStream body = opened != null ? opened : proxy.origin().read(key, info, first, last);
+            originStream = new ReadAhead(body, index, leading.lastKey(), this::expectedLength,
+                    proxy.readAheadThreads(), md5);
         } catch (OriginException e) {
             failLeading(e);
             if (e.kind() == OriginException.Kind.CHANGED) {
@@ -373,6 +400,14 @@ final class BlockReader implements ObjectBody {
         leading.clear();
         leadFill = null;
         closeStream();
+    }
+
+    private void closeQuietly(InputStream body) {
+        try {
+            body.close();
+        } catch (IOException e) {
+            LOG.debug("closing an unused origin stream for {}: {}", key, e.toString());
+        }
     }
 
     private void closeStream() {

@@ -53,6 +53,11 @@ final class CircuitBreaker implements Origin {
     }
 
     @Override
+    public Fetched fetch(ObjectKey key) {
+        return call(key, () -> origin.fetch(key));
+    }
+
+    @Override
     public void list(String bucket, String prefix, Consumer<Listed> each) {
         call(bucket, () -> {
             origin.list(bucket, prefix, each);

@@ -97,11 +97,16 @@ public final class LayerProxy implements AutoCloseable {
 
     /**
      * The metadata lookup's answer: {@code info} is null when the object does not exist; {@code stale} when it is
-     * a cached version past max-age, served because the origin failed to revalidate it (stale-if-error).
+     * a cached version past max-age, served because the origin failed to revalidate it (stale-if-error);
+     * {@code body}, from {@link #lookupAndOpen} only, the whole object when it came with the metadata.
      */
-    public record Lookup(ObjectInfo info, String layer, boolean stale) {
+    public record Lookup(ObjectInfo info, String layer, boolean stale, ObjectBody body) {
         public Lookup(ObjectInfo info, String layer) {
-            this(info, layer, false);
+            this(info, layer, false, null);
+        }
+
+        public Lookup(ObjectInfo info, String layer, boolean stale) {
+            this(info, layer, stale, null);
         }
 
         public boolean found() {
@@ -127,7 +132,24 @@ public final class LayerProxy implements AutoCloseable {
         if (!allows(key.bucket())) {
             return new Lookup(null, "allowlist");
         }
-        return metadata.lookup(key);
+        return metadata.lookup(key, null);
+    }
+
+    /**
+     * As {@link #lookup}, for a read of the whole object: when the metadata is not cached, one origin GET answers
+     * both, and the lookup's {@code body} is the whole object, open with its first block read (what
+     * {@link #open} would return). The caller must close that body, used or not. Concurrent readers of the key
+     * follow this GET rather than sending their own.
+     */
+    public Lookup lookupAndOpen(ObjectKey key) {
+        if (!allows(key.bucket())) {
+            return new Lookup(null, "allowlist");
+        }
+        Lookup lookup = metadata.lookup(key, (info, body) -> BlockReader.leading(this, key, info, body));
+        if (lookup.body() instanceof BlockReader reader) {
+            reader.readFirstBlock(); // after the metadata's flight ended: its waiters are following by now
+        }
+        return lookup;
     }
 
     /**
@@ -162,11 +184,12 @@ public final class LayerProxy implements AutoCloseable {
      * @return the object's size, or -1 when it does not exist
      */
     public long warm(ObjectKey key) {
-        Lookup lookup = lookup(key);
+        Lookup lookup = lookupAndOpen(key);
         if (!lookup.found()) {
             return -1;
         }
-        try (ObjectBody body = open(key, lookup.info(), 0, lookup.info().size())) {
+        try (ObjectBody body = lookup.body() != null ? lookup.body()
+                : open(key, lookup.info(), 0, lookup.info().size())) {
             body.writeTo(NullOutputStream.INSTANCE);
         } catch (IOException e) {
             throw new UncheckedIOException(e); // cannot happen: the sink never fails

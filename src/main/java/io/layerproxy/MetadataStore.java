@@ -1,6 +1,7 @@
 package io.layerproxy;
 
 import io.layerproxy.LayerProxy.Lookup;
+import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -48,8 +49,19 @@ final class MetadataStore {
         return "m:" + key.bucket() + "/" + key.key();
     }
 
-    /** See {@link LayerProxy#lookup(ObjectKey)}; the allowlist is the caller's. */
-    Lookup lookup(ObjectKey key) {
+    /**
+     * Opens the whole body of a version the origin sent with its metadata: registers its blocks as in flight (so
+     * the metadata's waiters follow them), reads nothing yet.
+     */
+    interface BodyLeader {
+        BlockReader lead(ObjectInfo info, InputStream body);
+    }
+
+    /**
+     * See {@link LayerProxy#lookup(ObjectKey)}; the allowlist is the caller's. With {@code leader}, a key whose
+     * metadata is not cached is fetched with one GET, and the lookup carries its body.
+     */
+    Lookup lookup(ObjectKey key, BodyLeader leader) {
         String metaKey = metaKey(key);
         Instant now = clock.instant();
         ObjectInfo stale = null;
@@ -83,9 +95,9 @@ final class MetadataStore {
             staleLayer = layer.name();
             break;
         }
-        ObjectInfo current;
+        Answer current;
         try {
-            current = askOrigin(key, stale, metaKey, now);
+            current = askOrigin(key, stale, metaKey, now, stale == null ? leader : null);
         } catch (OriginException e) {
             if (stale != null && servesStale(e, stale, now)) {
                 LOG.debug("serving a stale copy of {}: {}", key, e.getMessage());
@@ -93,12 +105,16 @@ final class MetadataStore {
             }
             throw e;
         }
-        if (current == null) {
+        if (current.info() == null) {
             tracked.remove(key);
             return new Lookup(null, LayerProxy.ORIGIN);
         }
         track(key);
-        return new Lookup(current, LayerProxy.ORIGIN);
+        return new Lookup(current.info(), LayerProxy.ORIGIN, false, current.body());
+    }
+
+    /** What the origin said; {@code body} only for the asker that fetched it. */
+    private record Answer(ObjectInfo info, BlockReader body) {
     }
 
     /** Stale-if-error: the origin is down or silent (not refusing), and the copy is within the bound past max-age. */
@@ -107,16 +123,17 @@ final class MetadataStore {
     }
 
     /**
-     * One HEAD (or conditional HEAD) per key at a time; concurrent askers share its answer. The answer is stored in
-     * the layers before the flight ends, so a reader arriving just after finds it there instead of asking again.
+     * One request per key at a time (a HEAD, a conditional HEAD, or with {@code leader} a GET); concurrent askers
+     * share its answer. The answer is stored in the layers, and a GET's blocks registered as in flight, before the
+     * flight ends, so a reader arriving just after finds them instead of asking again.
      */
-    private ObjectInfo askOrigin(ObjectKey key, ObjectInfo stale, String metaKey, Instant now) {
+    private Answer askOrigin(ObjectKey key, ObjectInfo stale, String metaKey, Instant now, BodyLeader leader) {
         var mine = new CompletableFuture<ObjectInfo>();
         var theirs = heads.putIfAbsent(key, mine);
         if (theirs != null) {
             metrics.metadataWait();
             try {
-                return theirs.join();
+                return new Answer(theirs.join(), null);
             } catch (CompletionException e) {
                 if (e.getCause() instanceof OriginException oe) {
                     throw new OriginException(oe.kind(), oe.getMessage(), oe);
@@ -124,8 +141,16 @@ final class MetadataStore {
                 throw e;
             }
         }
+        BlockReader body = null;
         try {
-            ObjectInfo answer = stale == null ? origin.head(key) : origin.revalidate(key, stale);
+            Origin.Fetched fetched = null;
+            ObjectInfo answer;
+            if (leader != null) {
+                fetched = origin.fetch(key);
+                answer = fetched == null ? null : fetched.info();
+            } else {
+                answer = stale == null ? origin.head(key) : origin.revalidate(key, stale);
+            }
             if (answer == null) {
                 if (negativeTtl.isZero()) {
                     GuardedLayer.removeEverywhere(layers, metaKey);
@@ -134,15 +159,33 @@ final class MetadataStore {
                 }
             } else {
                 answer = answer.validatedAt(now);
+                // blocks in flight before the metadata is findable: nobody who finds it starts a second GET
+                body = fetched == null ? null : lead(leader, answer, fetched.body());
                 GuardedLayer.putEverywhere(layers, metaKey, InfoCodec.encode(answer));
             }
             mine.complete(answer);
-            return answer;
+            return new Answer(answer, body);
         } catch (RuntimeException e) {
+            if (body != null) {
+                body.close();
+            }
             mine.completeExceptionally(e);
             throw e;
         } finally {
             heads.remove(key, mine);
+        }
+    }
+
+    private static BlockReader lead(BodyLeader leader, ObjectInfo info, InputStream body) {
+        try {
+            return leader.lead(info, body);
+        } catch (RuntimeException e) {
+            try {
+                body.close();
+            } catch (java.io.IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
     }
 

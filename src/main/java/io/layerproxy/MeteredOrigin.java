@@ -42,7 +42,17 @@ final class MeteredOrigin implements Origin {
 
     @Override
     public InputStream read(ObjectKey key, ObjectInfo version, long first, long last) {
-        InputStream body = timed("get", () -> origin.read(key, version, first, last));
+        return counted(timed("get", () -> origin.read(key, version, first, last)));
+    }
+
+    /** Timed as a GET: one GET when the origin answers metadata and body together, as S3 does. */
+    @Override
+    public Fetched fetch(ObjectKey key) {
+        Fetched fetched = timed("get", () -> origin.fetch(key));
+        return fetched == null ? null : new Fetched(fetched.info(), counted(fetched.body()));
+    }
+
+    private InputStream counted(InputStream body) {
         return new ProxyInputStream(body) {
             @Override
             protected void afterRead(int n) {

@@ -19,6 +19,24 @@ public interface Origin extends AutoCloseable {
      */
     InputStream read(ObjectKey key, ObjectInfo version, long first, long last);
 
+    /** The current version's metadata and a stream of all its bytes, from one request. */
+    record Fetched(ObjectInfo info, InputStream body) {
+    }
+
+    /**
+     * The current version's metadata and whole body, or null when the key or its bucket does not exist: a miss
+     * learns both from one GET instead of a HEAD and then a GET. Closing the body early aborts it. Origins that
+     * cannot do it in one request keep this default: the metadata first, then a read of exactly that version.
+     */
+    default Fetched fetch(ObjectKey key) {
+        ObjectInfo info = head(key);
+        if (info == null) {
+            return null;
+        }
+        return new Fetched(info, info.size() == 0 ? InputStream.nullInputStream()
+                : read(key, info, 0, info.size() - 1));
+    }
+
     /**
      * Asks whether {@code cached} is still the current version, with a conditional request where the origin
      * supports one. Returns {@code cached} itself when it is, the new version's metadata when it changed, null

@@ -80,7 +80,8 @@ class FreshnessTest {
         try (ObjectBody body = proxy.open(PAGE, revalidated.info(), 0, revalidated.info().size())) {
             assertEquals("memory", body.firstLayer(), "same ETag: the cached blocks are still this version");
         }
-        assertEquals(1, origin.reads());
+        assertEquals(1, origin.fetches(), "the warm-up's GET");
+        assertEquals(0, origin.reads(), "no GET since");
     }
 
     @Test

@@ -49,8 +49,10 @@ final class ObjectHandler {
                     method + " is not allowed; use GET or HEAD", key);
             return;
         }
+        // a plain GET of a key whose metadata is not cached asks S3 once (a GET), not twice (a HEAD, then a GET)
+        Lookup lookup = null;
         try {
-            Lookup lookup = proxy.lookup(key);
+            lookup = wholeObject(req, head) ? proxy.lookupAndOpen(key) : proxy.lookup(key);
             if (lookup.found()) {
                 if (lookup.stale()) {
                     Responses.staleHeaders(resp);
@@ -73,7 +75,18 @@ final class ObjectHandler {
                 resp.setHeader("Retry-After", "1");
             }
             Responses.error(req, resp, Responses.status(e), null, e.getMessage(), key);
+        } finally {
+            if (lookup != null && lookup.body() != null) {
+                lookup.body().close(); // unused when the object is empty; closing twice is harmless
+            }
         }
+    }
+
+    /** A GET for all of the object, unconditional: the body is wanted whatever the metadata says. */
+    private static boolean wholeObject(HttpServletRequest req, boolean head) {
+        return !head && req.getHeader("Range") == null && req.getHeader("If-Match") == null
+                && req.getHeader("If-None-Match") == null && req.getHeader("If-Modified-Since") == null
+                && req.getHeader("If-Unmodified-Since") == null;
     }
 
     private void serve(HttpServletRequest req, HttpServletResponse resp, ObjectKey key, Lookup lookup, boolean head)
@@ -123,11 +136,18 @@ final class ObjectHandler {
             return;
         }
         // the fallback answers for missing keys of allowed buckets only; it is looked up, never recursed into
-        Lookup substitute = fallback != null && allowed ? proxy.lookup(fallback) : null;
-        if (substitute != null && substitute.found()) {
-            send(req, resp, fallback, substitute, fallbackStatus, null, head);
-        } else {
-            Responses.error(resp, HttpServletResponse.SC_NOT_FOUND, "no such object: " + key);
+        Lookup substitute = fallback == null || !allowed ? null
+                : wholeObject(req, head) ? proxy.lookupAndOpen(fallback) : proxy.lookup(fallback);
+        try {
+            if (substitute != null && substitute.found()) {
+                send(req, resp, fallback, substitute, fallbackStatus, null, head);
+            } else {
+                Responses.error(resp, HttpServletResponse.SC_NOT_FOUND, "no such object: " + key);
+            }
+        } finally {
+            if (substitute != null && substitute.body() != null) {
+                substitute.body().close();
+            }
         }
     }
 
@@ -146,7 +166,8 @@ final class ObjectHandler {
             resp.setContentLengthLong(end - start);
             return;
         }
-        Opened opened = open(key, info, start, range == null ? -1 : end);
+        Opened opened = range == null && lookup.body() != null ? new Opened(info, lookup.body())
+                : open(key, info, start, range == null ? -1 : end);
         if (opened != null && range == null) {
             end = opened.info().size(); // the whole object: of the version actually opened
         }

@@ -17,6 +17,7 @@ import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.SdkHttpResponse;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
@@ -67,18 +68,52 @@ public final class S3Origin implements Origin {
         } catch (SdkException e) {
             throw translate("HEAD", key, e);
         }
-        if (r.contentLength() == null || r.eTag() == null) {
-            throw new OriginException(Kind.BAD_RESPONSE, "S3 answered HEAD " + key + " without length or ETag");
+        return info("HEAD", key, r.contentLength(), r.eTag(), r.lastModified(), r.contentType(), r.sdkHttpResponse(),
+                r.metadata());
+    }
+
+    /** The headers of S3's answer that are served with the object, besides its type, length, ETag and date. */
+    private static final List<String> PASSED_HEADERS = List.of("Cache-Control", "Content-Encoding",
+            "Content-Disposition", "Content-Language", "Expires");
+
+    /** Metadata from a HEAD or GET answer (the two carry the same headers). */
+    private static ObjectInfo info(String op, ObjectKey key, Long length, String etag, Instant lastModified,
+                                   String contentType, SdkHttpResponse http, Map<String, String> userMetadata) {
+        if (length == null || etag == null) {
+            throw new OriginException(Kind.BAD_RESPONSE, "S3 answered " + op + " " + key + " without length or ETag");
         }
         Map<String, String> headers = new LinkedHashMap<>();
-        putIfPresent(headers, "Cache-Control", r.cacheControl());
-        putIfPresent(headers, "Content-Encoding", r.contentEncoding());
-        putIfPresent(headers, "Content-Disposition", r.contentDisposition());
-        putIfPresent(headers, "Content-Language", r.contentLanguage());
-        putIfPresent(headers, "Expires", r.expiresString());
-        r.metadata().forEach((name, value) -> headers.put("x-amz-meta-" + name, value));
-        return new ObjectInfo(r.contentLength(), r.eTag(), r.lastModified(), r.contentType(), headers,
-                Instant.EPOCH);
+        for (String name : PASSED_HEADERS) {
+            http.firstMatchingHeader(name).filter(value -> !value.isEmpty()).ifPresent(v -> headers.put(name, v));
+        }
+        userMetadata.forEach((name, value) -> headers.put("x-amz-meta-" + name, value));
+        return new ObjectInfo(length, etag, lastModified, contentType, headers, Instant.EPOCH);
+    }
+
+    /** One GET of the whole object: its metadata from the answer's headers, its body streaming behind them. */
+    @Override
+    public Fetched fetch(ObjectKey key) {
+        ResponseInputStream<GetObjectResponse> in;
+        try {
+            in = s3.getObject(b -> b.bucket(key.bucket()).key(key.key()));
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return null;
+            }
+            throw translate("GET", key, e);
+        } catch (SdkException e) {
+            throw translate("GET", key, e);
+        }
+        GetObjectResponse r = in.response();
+        ObjectInfo info;
+        try {
+            info = info("GET", key, r.contentLength(), r.eTag(), r.lastModified(), r.contentType(),
+                    r.sdkHttpResponse(), r.metadata());
+        } catch (OriginException e) {
+            in.abort();
+            throw e;
+        }
+        return new Fetched(info, new AbortOnEarlyClose(in, info.size()));
     }
 
     @Override
@@ -163,12 +198,6 @@ public final class S3Origin implements Origin {
     @Override
     public void close() {
         s3.close();
-    }
-
-    private static void putIfPresent(Map<String, String> headers, String name, String value) {
-        if (value != null && !value.isEmpty()) {
-            headers.put(name, value);
-        }
     }
 
     private static OriginException translate(String op, ObjectKey key, SdkException e) {

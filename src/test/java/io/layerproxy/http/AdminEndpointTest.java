@@ -55,13 +55,13 @@ class AdminEndpointTest {
             HttpResponse<byte[]> byPrefix = proxy.send(purge(proxy, "prefix=adm/a/", "Bearer " + TOKEN));
             assertEquals("{\"purged\":2}\n", new String(byPrefix.body(), StandardCharsets.UTF_8));
 
-            int reads = proxy.origin().reads();
+            int gets = proxy.origin().fetches();
             for (String key : new String[] {"a/1", "a/2", "b/1"}) {
                 HttpResponse<byte[]> r = proxy.get("/adm/" + key);
                 assertEquals("MISS", r.headers().firstValue("X-Cache").orElse(""), key);
                 assertEquals(5000, r.body().length);
             }
-            assertEquals(reads + 3, proxy.origin().reads(), "memory and disk both forgot them");
+            assertEquals(gets + 3, proxy.origin().fetches(), "memory and disk both forgot them");
             assertArrayEquals(S3Fixture.bytes(5000, 3), proxy.get("/adm/b/1").body());
         }
     }

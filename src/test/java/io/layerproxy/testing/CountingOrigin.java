@@ -11,6 +11,7 @@ import java.util.function.Consumer;
 public final class CountingOrigin extends ForwardingOrigin {
     private final AtomicInteger heads = new AtomicInteger();
     private final AtomicInteger reads = new AtomicInteger();
+    private final AtomicInteger fetches = new AtomicInteger();
     private final AtomicInteger lists = new AtomicInteger();
     private final AtomicInteger revalidations = new AtomicInteger();
     private final java.util.concurrent.atomic.AtomicLong bytesAsked = new java.util.concurrent.atomic.AtomicLong();
@@ -27,12 +28,17 @@ public final class CountingOrigin extends ForwardingOrigin {
         return reads.get();
     }
 
+    /** GETs of a whole object with its metadata (a miss), apart from {@link #reads()} of a known version. */
+    public int fetches() {
+        return fetches.get();
+    }
+
     /** Conditional HEADs, a part of {@link #heads()}. */
     public int revalidations() {
         return revalidations.get();
     }
 
-    /** Bytes asked of the origin by ranged reads, summed. */
+    /** Bytes asked of the origin by ranged reads and whole-object fetches, summed. */
     public long bytesAsked() {
         return bytesAsked.get();
     }
@@ -41,9 +47,19 @@ public final class CountingOrigin extends ForwardingOrigin {
         return lists.get();
     }
 
-    /** HEADs (plain and conditional) and GETs; listings are counted apart. */
+    /** HEADs (plain and conditional) and GETs of both kinds; listings are counted apart. */
     public int requests() {
-        return heads() + reads();
+        return heads() + reads() + fetches();
+    }
+
+    @Override
+    public Fetched fetch(ObjectKey key) {
+        fetches.incrementAndGet();
+        Fetched fetched = origin.fetch(key);
+        if (fetched != null) {
+            bytesAsked.addAndGet(fetched.info().size());
+        }
+        return fetched;
     }
 
     @Override

@@ -6,7 +6,11 @@ import io.layerproxy.Origin;
 import java.io.InputStream;
 import java.util.function.Consumer;
 
-/** An origin that passes every call to a real one; the fault-injecting and counting origins override a few. */
+/**
+ * An origin that passes every call to a real one; the fault-injecting and counting origins override a few.
+ * {@link #fetch} is not passed on: Origin's default sends it through this origin's own {@link #head} and
+ * {@link #read}, so the faults a subclass injects there apply to the one-GET misses too.
+ */
 public abstract class ForwardingOrigin implements Origin {
     protected final Origin origin;
 

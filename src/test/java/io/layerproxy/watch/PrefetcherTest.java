@@ -48,8 +48,7 @@ class PrefetcherTest {
             } finally {
                 workers.shutdownNow();
             }
-            int heads = proxy.origin().heads();
-            int reads = proxy.origin().reads();
+            int requests = proxy.origin().requests();
 
             for (int i = 0; i < OBJECTS; i++) {
                 HttpResponse<byte[]> r = proxy.get("/models/v1/part-" + i);
@@ -58,9 +57,9 @@ class PrefetcherTest {
             }
 
             assertEquals(new Prefetcher.Summary(OBJECTS, OBJECTS * 2000L + OBJECTS * (OBJECTS - 1) / 2, 0), summary);
-            assertEquals(OBJECTS, reads, "one GET per object during prefetch");
-            assertEquals(heads, proxy.origin().heads(), "no S3 request for any prefetched object afterwards");
-            assertEquals(reads, proxy.origin().reads());
+            assertEquals(OBJECTS, requests, "one GET per object during prefetch, nothing else");
+            assertEquals(OBJECTS, proxy.origin().fetches());
+            assertEquals(requests, proxy.origin().requests(), "no S3 request for any prefetched object afterwards");
             assertTrue(progress.get(0).startsWith("prefetch: 300 objects, 644.9 kB under [models/v1/]"), progress.get(0));
             assertTrue(progress.get(progress.size() - 1).startsWith("prefetched 300/300 objects, 644.9 kB in "),
                     progress.toString());
@@ -74,10 +73,10 @@ class PrefetcherTest {
             HttpResponse<byte[]> during = proxy.get("/models/v2/other"); // prefetch runs in the background
 
             assertEquals(200, during.statusCode());
-            for (int attempt = 0; attempt < 100 && proxy.origin().reads() < OBJECTS + 1; attempt++) {
+            for (int attempt = 0; attempt < 100 && proxy.origin().fetches() < OBJECTS + 1; attempt++) {
                 Thread.sleep(100); // bounded wait for the background prefetch; nothing is timed
             }
-            assertEquals(OBJECTS + 1, proxy.origin().reads());
+            assertEquals(OBJECTS + 1, proxy.origin().fetches());
             assertEquals("HIT", proxy.get("/models/v1/part-299").headers().firstValue("X-Cache").orElseThrow());
         }
     }
