@@ -31,7 +31,7 @@ final class MetadataStore {
     private final Duration staleIfError;
     private final ProxyMetrics metrics;
     private final Set<ObjectKey> tracked = ConcurrentHashMap.newKeySet();
-    /** Metadata requests in flight: concurrent misses of one key share one HEAD. */
+    /** Metadata requests in flight: concurrent misses of one key share one HEAD or GET. */
     private final ConcurrentHashMap<ObjectKey, CompletableFuture<ObjectInfo>> heads = new ConcurrentHashMap<>();
 
     MetadataStore(List<GuardedLayer> layers, Origin origin, Clock clock, Duration maxAge, Duration negativeTtl,
