@@ -76,9 +76,14 @@ final class ObjectHandler {
             }
             Responses.error(req, resp, Responses.status(e), null, e.getMessage(), key);
         } finally {
-            if (lookup != null && lookup.body() != null) {
-                lookup.body().close(); // unused when the object is empty; closing twice is harmless
-            }
+            closeBody(lookup);
+        }
+    }
+
+    /** The body a lookup opened with its metadata: unused when the object is empty; closing twice is harmless. */
+    private static void closeBody(Lookup lookup) {
+        if (lookup != null && lookup.body() != null) {
+            lookup.body().close();
         }
     }
 
@@ -145,9 +150,7 @@ final class ObjectHandler {
                 Responses.error(resp, HttpServletResponse.SC_NOT_FOUND, "no such object: " + key);
             }
         } finally {
-            if (substitute != null && substitute.body() != null) {
-                substitute.body().close();
-            }
+            closeBody(substitute);
         }
     }
 
