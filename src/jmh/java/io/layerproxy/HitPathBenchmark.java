@@ -69,7 +69,7 @@ public class HitPathBenchmark {
         long bytes = Math.max(64L << 20, 2L * keys * size);
         var builder = LayerProxy.builder().origin(origin).maxAge(Duration.ofDays(1));
         if (layer.equals("memory")) {
-            builder.addLayer(EhcacheLayer.memory(bytes, hot));
+            builder.addLayer(EhcacheLayer.memory(bytes));
         } else {
             builder.addLayer(EhcacheLayer.disk(dir, bytes));
         }

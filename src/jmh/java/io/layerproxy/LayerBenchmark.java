@@ -43,15 +43,16 @@ public class LayerBenchmark {
     private byte[] block;
     private long puts;
     private int gets;
+    private final java.nio.ByteBuffer into = java.nio.ByteBuffer.allocateDirect(BLOCK);
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         dir = Files.createTempDirectory("layerproxy-jmh");
-        store = layer.equals("memory") ? EhcacheLayer.memory(256L << 20, 0) : EhcacheLayer.disk(dir, 512L << 20);
+        store = layer.equals("memory") ? EhcacheLayer.memory(256L << 20) : EhcacheLayer.disk(dir, 512L << 20);
         block = new byte[BLOCK];
         new Random(1).nextBytes(block);
         for (int i = 0; i < STORED; i++) {
-            store.put("stored-" + i, block);
+            store.put("stored-" + i, java.nio.ByteBuffer.wrap(block));
         }
     }
 
@@ -63,11 +64,11 @@ public class LayerBenchmark {
 
     @Benchmark
     public void putFreshBlock() {
-        store.put("fresh-" + puts++, block);
+        store.put("fresh-" + puts++, java.nio.ByteBuffer.wrap(block));
     }
 
     @Benchmark
-    public byte[] getStoredBlock() {
-        return store.get("stored-" + (gets++ % STORED));
+    public java.nio.ByteBuffer getStoredBlock() {
+        return store.get("stored-" + (gets++ % STORED), n -> into.clear());
     }
 }

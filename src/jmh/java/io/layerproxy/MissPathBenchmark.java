@@ -78,7 +78,7 @@ public class MissPathBenchmark {
             }
         }
         origin = newOrigin();
-        var builder = LayerProxy.builder().origin(newOrigin()).addLayer(EhcacheLayer.memory(64L << 20, 0))
+        var builder = LayerProxy.builder().origin(newOrigin()).addLayer(EhcacheLayer.memory(64L << 20))
                 .maxAge(Duration.ofDays(1));
         if (layers.contains("disk")) {
             dir = Files.createTempDirectory("layerproxy-jmh");

@@ -5,9 +5,7 @@ import io.layerproxy.Flights.Flight;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.regex.Pattern;
+import java.nio.ByteBuffer;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -17,46 +15,36 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads a span of one version block by block: each block from the fastest layer holding it, else from a fill
- * another reader already has in flight (single flight), else by leading a fill: one streaming ranged origin read
- * from this block to the end of the span (or to the first block someone else is fetching), cut into blocks as
- * bytes arrive, each stored and handed to the followers before it is written to this reader's client.
+ * another reader already has in flight (single flight), else by leading a fill ({@link OriginFill}): one streaming
+ * ranged origin read from this block to the end of the span (or to the first block someone else is fetching).
  *
- * <p>Only the block being handed over is held, so memory does not grow with the object. A leader whose client
- * goes away keeps filling while others follow, and abandons the fill (its followers then fetch for themselves)
- * when nobody does.
+ * <p>Every block it holds is a {@link Block} of the pipeline's memory budget, held only until it is written, so
+ * memory does not grow with the object. A leader whose client goes away keeps filling while others follow, and
+ * abandons the fill (its followers then fetch for themselves) when nobody does.
  */
 final class BlockReader implements ObjectBody {
     private static final Logger LOG = LoggerFactory.getLogger(BlockReader.class);
     /** How long a follower waits for one block of someone else's fill; the leader's socket timeout is shorter. */
-    private static final long FOLLOW_TIMEOUT_SECONDS = 60;
-    /** A block read from a slower layer is copied into a faster one only if that one holds this many such blocks. */
-    static final int PROMOTE_MIN_FIT = 64;
+    static final long FOLLOW_TIMEOUT_SECONDS = 60;
+    /** How long a reader waits for block memory before it gives up with a 503. */
+    private static final long BUDGET_WAIT_SECONDS = 30;
 
-    private final LayerProxy proxy;
+    private final BlockPipeline pipe;
     private final ObjectKey key;
     private final ObjectInfo info;
     private final long start;
     private final long end;
-    private final int blockSize;
     private final long firstIndex;
     private final long lastIndex;
 
-    private byte[] firstBlock;
+    private Block firstBlock;
     private String firstLayer;
-    private ReadAhead originStream;
-    private long originNextIndex;
-    /** Blocks this reader registered as leader and has not read yet, by index. */
-    private final TreeMap<Long, Flight> leading = new TreeMap<>();
-    private Fill leadFill;
+    private OriginFill fill;
     private Fill followed;
-    /** Whether this reader holds one of the proxy's block buffer permits (it holds a block). */
-    private boolean holdsBuffer;
-    /** A fill reading a whole single-part object: its MD5 is checked against the ETag before its last block leaves. */
-    private boolean verifiesWhole;
 
     /** Opens {@code [start, end)} of the version, reading its first block before it returns. */
-    BlockReader(LayerProxy proxy, ObjectKey key, ObjectInfo info, long start, long end) {
-        this(proxy, key, info, start, end, null);
+    BlockReader(BlockPipeline pipe, ObjectKey key, ObjectInfo info, long start, long end) {
+        this(pipe, key, info, start, end, null);
         readFirstBlock();
     }
 
@@ -67,21 +55,23 @@ final class BlockReader implements ObjectBody {
      * is read until {@link #readFirstBlock()}. Should a fill of block 0 be in flight already, the stream is closed
      * and the reader follows that fill like any other.
      */
-    static BlockReader leading(LayerProxy proxy, ObjectKey key, ObjectInfo info, InputStream body) {
-        return new BlockReader(proxy, key, info, 0, info.size(), body);
+    static BlockReader leading(BlockPipeline pipe, ObjectKey key, ObjectInfo info, InputStream body) {
+        return new BlockReader(pipe, key, info, 0, info.size(), body);
     }
 
-    private BlockReader(LayerProxy proxy, ObjectKey key, ObjectInfo info, long start, long end, InputStream body) {
-        this.proxy = proxy;
+    private BlockReader(BlockPipeline pipe, ObjectKey key, ObjectInfo info, long start, long end, InputStream body) {
+        this.pipe = pipe;
         this.key = key;
         this.info = info;
         this.start = start;
         this.end = end;
-        this.blockSize = proxy.blockSize();
-        this.firstIndex = start / blockSize;
-        this.lastIndex = end == start ? firstIndex - 1 : (end - 1) / blockSize;
-        if (body != null && (lastIndex < firstIndex || !lead(firstIndex, body))) {
-            closeQuietly(body);
+        this.firstIndex = start / pipe.blockSize;
+        this.lastIndex = end == start ? firstIndex - 1 : (end - 1) / pipe.blockSize;
+        if (body != null) {
+            fill = lastIndex < firstIndex ? null : OriginFill.lead(pipe, key, info, firstIndex, lastIndex, body);
+            if (fill == null) {
+                closeQuietly(body);
+            }
         }
     }
 
@@ -107,129 +97,126 @@ final class BlockReader implements ObjectBody {
 
     @Override
     public void writeTo(OutputStream out) throws IOException {
+        BlockSink sink = BlockSink.of(out);
+        int blockSize = pipe.blockSize;
         for (long index = firstIndex; index <= lastIndex; index++) {
-            byte[] block = index == firstIndex && firstBlock != null ? firstBlock : fetch(index);
+            Block block = index == firstIndex && firstBlock != null ? firstBlock : fetch(index);
             firstBlock = null;
-            long blockStart = index * blockSize;
-            int from = (int) (Math.max(start, blockStart) - blockStart);
-            int to = (int) (Math.min(end, blockStart + block.length) - blockStart);
             try {
-                out.write(block, from, to - from);
+                long blockStart = index * blockSize;
+                int from = (int) (Math.max(start, blockStart) - blockStart);
+                int to = (int) (Math.min(end, blockStart + block.length()) - blockStart);
+                ByteBuffer bytes = block.bytes();
+                sink.write(bytes.limit(to).position(from));
             } catch (IOException clientGone) {
-                finishForFollowers();
+                if (fill != null) {
+                    fill.finishForFollowers();
+                }
                 throw clientGone;
             } finally {
-                releaseBuffer();
+                block.release();
             }
-        }
-    }
-
-    /**
-     * Takes one of the proxy's block buffer permits before allocating a block, so the blocks held across all
-     * concurrent downloads stay within the bound (a quarter of the heap by default); waits when it is reached.
-     */
-    private void acquireBuffer() {
-        if (holdsBuffer) {
-            return;
-        }
-        // the untimed tryAcquire barges past the fair queue: on a hit there is almost always a permit, and the
-        // fair, timed path costs a lock handoff (and an unpark) per block
-        if (proxy.blockBuffers().tryAcquire()) {
-            holdsBuffer = true;
-            return;
-        }
-        try {
-            if (!proxy.blockBuffers().tryAcquire(FOLLOW_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                throw new OriginException(OriginException.Kind.TIMEOUT, "no block buffer free for " + key + " in "
-                        + FOLLOW_TIMEOUT_SECONDS + " s: too many downloads at once");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new OriginException(OriginException.Kind.UNAVAILABLE, "interrupted waiting for a buffer", e);
-        }
-        holdsBuffer = true;
-    }
-
-    private void releaseBuffer() {
-        if (holdsBuffer) {
-            holdsBuffer = false;
-            proxy.blockBuffers().release();
         }
     }
 
     @Override
     public void close() {
-        firstBlock = null;
-        releaseBuffer();
-        stopLeading();
+        if (firstBlock != null) {
+            firstBlock.release();
+            firstBlock = null;
+        }
+        stopFilling();
         if (followed != null) {
             followed.leave();
             followed = null;
         }
     }
 
-    /**
-     * The block, held until it is written. Reading it from a layer or the origin allocates it, so that takes a
-     * buffer permit; following someone else's fill shares their bytes and takes none (and so never holds a permit
-     * its leader may be waiting for).
-     */
-    private byte[] fetch(long index) {
-        if (originStream != null && originNextIndex == index) {
-            acquireBuffer();
-            return readFromOrigin(index);
+    /** The block, owned by the caller (release it), from the fastest source that has it. */
+    private Block fetch(long index) {
+        if (fill != null) {
+            if (fill.serves(index)) {
+                noteSource(LayerProxy.ORIGIN);
+                return fill.next(index);
+            }
+            stopFilling(); // it covered blocks up to one someone else was fetching: that one is not coming from it
         }
-        String blockKey = proxy.blockKey(key, info, index);
+        String blockKey = pipe.blockKey(key, info, index);
         while (true) {
-            acquireBuffer();
-            byte[] cached = fromLayers(index, blockKey);
+            Block cached = fromLayers(index, blockKey);
             if (cached != null) {
                 return cached;
             }
-            Flight flight = proxy.flights().get(blockKey);
+            Flight flight = pipe.flights.get(blockKey);
             if (flight != null) {
-                releaseBuffer();
-                byte[] handed = follow(flight, index);
+                Block handed = follow(flight, index);
                 if (handed != null) {
                     return handed;
                 }
-                continue; // abandoned: look again, then lead
+                continue; // abandoned, or stored meanwhile: look again, then lead
             }
-            if (lead(index, null)) {
-                return readFromOrigin(index);
+            fill = OriginFill.lead(pipe, key, info, index, lastIndex, null);
+            if (fill != null) {
+                noteSource(LayerProxy.ORIGIN);
+                return fill.next(index);
             }
         }
     }
 
-    private byte[] fromLayers(long index, String blockKey) {
+    /** The block from the fastest layer holding it, copied into a budget block; null when none does. */
+    private Block fromLayers(long index, String blockKey) {
         int expected = expectedLength(index);
-        var layers = proxy.layers();
-        for (int i = 0; i < layers.size(); i++) {
-            GuardedLayer layer = layers.get(i);
-            byte[] block = layer.get(blockKey);
-            if (block == null) {
-                continue;
-            }
-            if (block.length != expected) {
-                // a block of the wrong length can only be damage: never serve it
-                LOG.warn("dropping block {} of {} from the {} layer: {} bytes, expected {}", index, key,
-                        layer.name(), block.length, expected);
-                layer.remove(blockKey);
-                continue;
-            }
-            for (int j = 0; j < i; j++) {
-                // a faster layer that holds only a handful of such blocks would evict one per hit: no promotion
-                if ((long) block.length * PROMOTE_MIN_FIT <= layers.get(j).capacity()) {
-                    store(layers.get(j), blockKey, block);
+        var layers = pipe.layers;
+        Block block = pipe.budget.take(BUDGET_WAIT_SECONDS, TimeUnit.SECONDS, key);
+        try {
+            for (int i = 0; i < layers.size(); i++) {
+                GuardedLayer layer = layers.get(i);
+                ByteBuffer into = block.fillBuffer();
+                ByteBuffer found = i == 0 ? layer.get(blockKey, n -> n == expected ? into : ByteBuffer.allocate(n))
+                        : fromSlowerLayer(layer, blockKey, expected, into);
+                if (found == null) {
+                    continue;
                 }
+                if (found != into || found.remaining() != expected) {
+                    // a block of the wrong length can only be damage: never serve it
+                    LOG.warn("dropping block {} of {} from the {} layer: {} bytes, expected {}", index, key,
+                            layer.name(), found.remaining(), expected);
+                    layer.remove(blockKey);
+                    continue;
+                }
+                block.filled(expected);
+                if (i > 0) {
+                    pipe.store(block, key, info, index, pipe.store.mark(), i, null);
+                }
+                noteSource(layer.name());
+                Block hit = block;
+                block = null;
+                return hit;
             }
-            noteSource(layer.name());
-            return block;
+            return null;
+        } finally {
+            if (block != null) {
+                block.release();
+            }
         }
-        return null;
     }
 
-    /** Waits for a block another reader is fetching; null when that reader gave up on it. */
-    private byte[] follow(Flight flight, long index) {
+    private ByteBuffer fromSlowerLayer(GuardedLayer layer, String blockKey, int expected, ByteBuffer into) {
+        try {
+            pipe.slowerLayerReads.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null; // a miss
+        }
+        try {
+            return layer.get(blockKey, n -> n == expected ? into : ByteBuffer.allocate(n));
+        } finally {
+            pipe.slowerLayerReads.release();
+        }
+    }
+
+    /** Waits for a block another reader is fetching; null when that reader gave up on it or it was stored. */
+    private Block follow(Flight flight, long index) {
         if (followed != flight.fill()) {
             if (followed != null) {
                 followed.leave();
@@ -241,9 +228,12 @@ final class BlockReader implements ObjectBody {
             // a block already handed over and being stored is in memory: no origin wait for this reader
             boolean waited = !flight.block().isDone();
             if (waited) {
-                proxy.metrics().blockWait();
+                pipe.metrics.blockWait();
             }
-            byte[] block = flight.block().get(FOLLOW_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            Block block = flight.block().get(FOLLOW_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            if (!block.tryRetain()) {
+                return null; // stored and given back meanwhile: the layers have it
+            }
             noteSource(waited ? LayerProxy.ORIGIN : "memory");
             return block;
         } catch (ExecutionException e) {
@@ -263,143 +253,11 @@ final class BlockReader implements ObjectBody {
         }
     }
 
-    /**
-     * Registers blocks from {@code index} up to the end of the span or the first block already in flight, and
-     * opens one origin read for them, or reads them from {@code opened} (a stream from {@code index}'s first byte)
-     * when given. False when another reader registered {@code index} first.
-     */
-    private boolean lead(long index, InputStream opened) {
-        stopLeading();
-        Fill fill = new Fill();
-        for (long i = index; i <= lastIndex; i++) {
-            Flight flight = proxy.flights().register(proxy.blockKey(key, info, i), fill);
-            if (flight == null) {
-                break;
-            }
-            leading.put(i, flight);
+    private void stopFilling() {
+        if (fill != null) {
+            fill.abandon();
+            fill = null;
         }
-        if (leading.isEmpty()) {
-            return false;
-        }
-        long first = index * blockSize;
-        long last = Math.min(info.size(), (leading.lastKey() + 1) * blockSize) - 1;
-        long objectLastIndex = (info.size() - 1) / blockSize;
-        MessageDigest md5 = index == 0 && leading.lastKey() == objectLastIndex
-                && MD5_ETAG.matcher(info.etag()).matches() ? newMd5() : null;
-        try {
-            InputStream body = opened != null ? opened : proxy.origin().read(key, info, first, last);
-            originStream = new ReadAhead(body, index, leading.lastKey(), this::expectedLength,
-                    proxy.readAheadThreads(), md5);
-        } catch (OriginException e) {
-            failLeading(e);
-            if (e.kind() == OriginException.Kind.CHANGED) {
-                proxy.dropVersion(key, info);
-            }
-            throw e;
-        } catch (RuntimeException e) {
-            failLeading(new OriginException(OriginException.Kind.UNAVAILABLE, "origin read failed", e));
-            throw e;
-        }
-        verifiesWhole = md5 != null;
-        leadFill = fill;
-        originNextIndex = index;
-        return true;
-    }
-
-    private static final Pattern MD5_ETAG = Pattern.compile("\"[0-9a-f]{32}\"");
-
-    private static MessageDigest newMd5() {
-        try {
-            return MessageDigest.getInstance("MD5");
-        } catch (NoSuchAlgorithmException e) {
-            return null; // every JDK has MD5; without it the check is skipped, not the read
-        }
-    }
-
-    /**
-     * A single-part object's ETag is the MD5 of its bytes: a whole-object fill whose bytes do not hash to it read
-     * something else (an overwrite in place, a corrupt origin). Its last block is withheld, so the client's
-     * response is aborted rather than completed wrong, and whatever was stored of it is dropped. The digest is
-     * computed by the read-ahead thread as the bytes arrive, off this client's path.
-     */
-    private void verifyWhole(long index) {
-        if (!verifiesWhole || index != (info.size() - 1) / blockSize) {
-            return;
-        }
-        verifiesWhole = false;
-        String actual = "\"" + originStream.md5Hex() + "\"";
-        if (!actual.equals(info.etag())) {
-            OriginException failure = new OriginException(OriginException.Kind.BAD_RESPONSE, "bytes of " + key
-                    + " do not match their ETag " + info.etag());
-            failLeading(failure);
-            proxy.dropVersion(key, info);
-            proxy.storeInBackground(() -> proxy.dropVersion(key, info)); // after the block writes queued before
-            throw failure;
-        }
-    }
-
-    private byte[] readFromOrigin(long index) {
-        int expected = expectedLength(index);
-        byte[] block;
-        try {
-            block = originStream.next(FOLLOW_TIMEOUT_SECONDS);
-        } catch (IOException e) {
-            boolean silent = e instanceof java.net.SocketTimeoutException
-                    || e.getCause() instanceof java.net.SocketTimeoutException;
-            OriginException failure = new OriginException(
-                    silent ? OriginException.Kind.TIMEOUT : OriginException.Kind.UNAVAILABLE,
-                    "origin stream for " + key + (silent ? " stalled" : " failed") + " in block " + index, e);
-            failLeading(failure);
-            throw failure;
-        }
-        if (block.length != expected) {
-            OriginException failure = new OriginException(OriginException.Kind.BAD_RESPONSE, "origin body for "
-                    + key + " ended " + block.length + " bytes into block " + index + " of " + expected + " bytes");
-            failLeading(failure);
-            throw failure;
-        }
-        verifyWhole(index);
-        originNextIndex = index + 1;
-        String blockKey = proxy.blockKey(key, info, index);
-        Flight flight = leading.remove(index);
-        if (flight != null) {
-            proxy.flights().handOver(flight, block);
-        }
-        // the layers are written off this client's path; the flight stays findable until the block is stored
-        proxy.storeInBackground(() -> {
-            for (GuardedLayer layer : proxy.layers()) {
-                store(layer, blockKey, block);
-            }
-            if (flight != null) {
-                proxy.flights().retire(blockKey, flight);
-            }
-        });
-        noteSource(LayerProxy.ORIGIN);
-        return block;
-    }
-
-    /** This reader's client is gone: keep filling the blocks it registered while anyone follows them. */
-    private void finishForFollowers() {
-        try {
-            while (leadFill != null && !leading.isEmpty() && leadFill.followed()) {
-                readFromOrigin(leading.firstKey());
-            }
-        } catch (OriginException e) {
-            LOG.debug("fill of {} for followers failed: {}", key, e.getMessage());
-        }
-    }
-
-    /** Hands any registered, unread block back (its waiters fetch it themselves) and closes the origin read. */
-    private void stopLeading() {
-        failLeading(Flights.ABANDONED);
-    }
-
-    /** Ends this reader's fill: every registered, unread block fails with {@code why}; the origin read is closed. */
-    private void failLeading(RuntimeException why) {
-        leading.forEach((index, flight) -> proxy.flights().fail(proxy.blockKey(key, info, index), flight, why));
-        leading.clear();
-        leadFill = null;
-        closeStream();
     }
 
     private void closeQuietly(InputStream body) {
@@ -410,26 +268,8 @@ final class BlockReader implements ObjectBody {
         }
     }
 
-    private void closeStream() {
-        if (originStream != null) {
-            try {
-                originStream.close();
-            } catch (IOException e) {
-                LOG.debug("closing the origin stream for {}: {}", key, e.toString());
-            }
-            originStream = null;
-        }
-    }
-
-    /** Objects larger than a layer are not stored in it: they would only evict everything else and themselves. */
-    private void store(GuardedLayer layer, String blockKey, byte[] block) {
-        if (info.size() <= layer.capacity()) {
-            layer.put(blockKey, block);
-        }
-    }
-
     private int expectedLength(long index) {
-        return (int) Math.min(blockSize, info.size() - index * blockSize);
+        return (int) Math.min(pipe.blockSize, info.size() - index * pipe.blockSize);
     }
 
     private void noteSource(String layer) {

@@ -28,8 +28,11 @@ final class Flights {
         }
     }
 
-    /** One block of a fill: complete once the leader has read it and stored it. */
-    record Flight(Fill fill, CompletableFuture<byte[]> block) {
+    /**
+     * One block of a fill: complete once the leader has read it. The flight holds a reference to the block from
+     * then until it is retired (stored), so a follower that takes it with {@link Block#tryRetain} gets live bytes.
+     */
+    record Flight(Fill fill, CompletableFuture<Block> block) {
     }
 
     /** The leader stopped before this block and nobody followed it: the waiter fetches it itself. */
@@ -56,13 +59,17 @@ final class Flights {
     }
 
     /** Gives the bytes to everyone waiting; the flight stays findable until {@link #retire} (it is being stored). */
-    void handOver(Flight flight, byte[] block) {
-        flight.block().complete(block);
+    void handOver(Flight flight, Block block) {
+        flight.block().complete(block.retain());
     }
 
-    /** The block is in the layers now: later readers find it there. */
+    /** The block is in the layers now (or will not be stored): later readers look there. */
     void retire(String blockKey, Flight flight) {
         flights.remove(blockKey, flight);
+        Block block = flight.block().getNow(null);
+        if (block != null) {
+            block.release();
+        }
     }
 
     void fail(String blockKey, Flight flight, RuntimeException why) {

@@ -1,7 +1,9 @@
 package io.layerproxy;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.function.IntFunction;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,10 +37,22 @@ final class GuardedLayer {
         return failures.get();
     }
 
+    /** A small value (metadata), in an array of its own. */
     byte[] get(String key) {
-        byte[] value;
+        ByteBuffer value = get(key, ByteBuffer::allocate);
+        if (value == null) {
+            return null;
+        }
+        byte[] bytes = new byte[value.remaining()];
+        value.get(bytes);
+        return bytes;
+    }
+
+    /** A value copied into a buffer from {@code allocate} (see {@link Layer#get}), or null. */
+    ByteBuffer get(String key, IntFunction<ByteBuffer> allocate) {
+        ByteBuffer value;
         try {
-            value = layer.get(key);
+            value = layer.get(key, allocate);
         } catch (RuntimeException e) {
             failed("read", e);
             value = null;
@@ -68,6 +82,10 @@ final class GuardedLayer {
     }
 
     void put(String key, byte[] value) {
+        put(key, ByteBuffer.wrap(value));
+    }
+
+    void put(String key, ByteBuffer value) {
         try {
             layer.put(key, value);
         } catch (RuntimeException e) {

@@ -1,5 +1,8 @@
 package io.layerproxy;
 
+import java.nio.ByteBuffer;
+import java.util.function.IntFunction;
+
 /**
  * One local cache layer: a bounded store of byte values under string keys. Layers are stacked fastest first in
  * {@link LayerProxy.Builder#addLayer(Layer)}; a value found in a slower layer is copied into the faster ones.
@@ -12,11 +15,20 @@ public interface Layer extends AutoCloseable {
     /** Short name reported in {@code X-Cache-Layer}, e.g. {@code memory} or {@code disk}. */
     String name();
 
-    /** The value stored under {@code key}, or null when this layer does not hold it. */
-    byte[] get(String key);
+    /**
+     * Copies the value stored under {@code key} into a buffer from {@code allocate} (called with the value's length;
+     * it returns a buffer with at least that many bytes remaining) and returns that buffer flipped: the value from
+     * its position to its limit. Null when this layer does not hold the key (then {@code allocate} may not be called).
+     * The caller owns the buffer: the proxy passes pooled block buffers here, so a hit copies once and allocates
+     * nothing.
+     */
+    ByteBuffer get(String key, IntFunction<ByteBuffer> allocate);
 
-    /** Stores a value; the layer may evict others, or refuse it silently when it is too big. */
-    void put(String key, byte[] value);
+    /**
+     * Stores the remaining bytes of {@code value}; the layer may evict others, or refuse it silently when it is too
+     * big. The layer must not modify {@code value}, nor use it after this returns (it is a pooled buffer).
+     */
+    void put(String key, ByteBuffer value);
 
     /**
      * The most bytes this layer holds; objects larger than that are not stored in it. Unbounded by default.

@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * LayerProxy proxy = LayerProxy.builder()
- *     .addLayer(EhcacheLayer.memory(512L << 20, 64))
+ *     .addLayer(EhcacheLayer.memory(512L << 20))
  *     .addLayer(EhcacheLayer.disk(Path.of("/var/cache/layerproxy"), 20L << 30))
  *     .origin(S3Origin.create(s3Client))
  *     .build();
@@ -46,31 +46,14 @@ public final class LayerProxy implements AutoCloseable {
     /** The layer name reported when bytes or metadata came from the origin. */
     public static final String ORIGIN = "origin";
 
-    private static final Logger LOG = LoggerFactory.getLogger(LayerProxy.class);
-    /** One store thread: writes run in order, so a drop queued after a version's block writes runs after them. */
-    private static final int STORE_THREADS = 1;
-    private static final int STORE_QUEUE = 16;
-
     private final List<GuardedLayer> layers;
     private final CircuitBreaker origin;
     private final MeterRegistry registry;
     private final ProxyMetrics metrics;
     private final OriginProbe probe;
     private final MetadataStore metadata;
-    private final int blockSize;
     private final Set<String> buckets;
-    private final Flights flights = new Flights();
-    private final Semaphore blockBuffers;
-    /**
-     * Writes blocks fetched from the origin into the layers off the clients' path. Bounded: when it is behind, the
-     * reader writes itself, so at most {@code STORE_QUEUE + STORE_THREADS} blocks wait in memory.
-     */
-    private final ThreadPoolExecutor storers = new ThreadPoolExecutor(
-            STORE_THREADS, STORE_THREADS, 0, TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(STORE_QUEUE), daemon("layerproxy-store"),
-            new ThreadPoolExecutor.CallerRunsPolicy());
-    /** Threads reading origin bodies a block ahead of their readers (one per origin read in progress). */
-    private final ExecutorService readAheadThreads = Executors.newCachedThreadPool(daemon("layerproxy-read-ahead"));
+    private final BlockPipeline blocks;
 
     private LayerProxy(Builder b) {
         this.registry = b.registry != null ? b.registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -84,11 +67,21 @@ public final class LayerProxy implements AutoCloseable {
         this.probe = new OriginProbe(origin, b.buckets.isEmpty() ? "layerproxy-probe"
                 : new java.util.TreeSet<>(b.buckets).first(), b.clock);
         this.metadata = new MetadataStore(layers, origin, b.clock, b.maxAge, b.negativeTtl, b.staleIfError, metrics);
-        this.blockSize = b.blockSize;
         this.buckets = Set.copyOf(b.buckets);
-        long bound = b.maxBufferedBytes > 0 ? b.maxBufferedBytes : Runtime.getRuntime().maxMemory() / 4;
-        this.blockBuffers = new Semaphore((int) Math.max(4, Math.min(Integer.MAX_VALUE,
-                bound / blockSize)), true);
+        long budget = b.bufferMemory > 0 ? b.bufferMemory : defaultBufferMemory(b.layers);
+        this.blocks = new BlockPipeline(layers, origin, b.blockSize, budget, metrics);
+        Gauge.builder("layerproxy.buffer.capacity", blocks.budget, BlockBudget::bytes).baseUnit("bytes")
+                .description("the memory budget for block bytes (buffer-memory)").register(registry);
+        Gauge.builder("layerproxy.buffer.used", blocks.budget, BlockBudget::inUse).baseUnit("bytes")
+                .description("block bytes held now: reads, read-ahead, blocks waiting for the store")
+                .register(registry);
+        Gauge.builder("layerproxy.store.queued", blocks.store, StoreQueue::queuedBytes).baseUnit("bytes")
+                .description("block bytes waiting to be written into the layers").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("layerproxy.buffer.waits", blocks.budget,
+                BlockBudget::waits).description("reads that waited for block memory").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("layerproxy.store.skipped", blocks.store,
+                StoreQueue::skipped).description("block writes skipped because the store queue stayed full (slow"
+                + " disk)").register(registry);
     }
 
     public static Builder builder() {
@@ -145,7 +138,7 @@ public final class LayerProxy implements AutoCloseable {
         if (!allows(key.bucket())) {
             return new Lookup(null, "allowlist");
         }
-        Lookup lookup = metadata.lookup(key, (info, body) -> BlockReader.leading(this, key, info, body));
+        Lookup lookup = metadata.lookup(key, (info, body) -> BlockReader.leading(blocks, key, info, body));
         if (lookup.body() instanceof BlockReader reader) {
             reader.readFirstBlock(); // after the metadata's flight ended: its waiters are following by now
         }
@@ -205,7 +198,7 @@ public final class LayerProxy implements AutoCloseable {
         if (start < 0 || end > info.size() || start > end) {
             throw new IllegalArgumentException("range [" + start + ", " + end + ") outside 0.." + info.size());
         }
-        return new BlockReader(this, key, info, start, end);
+        return new BlockReader(blocks, key, info, start, end);
     }
 
     /** Forgets the object's metadata in every layer; its blocks become unreachable and age out. */
@@ -247,36 +240,25 @@ public final class LayerProxy implements AutoCloseable {
     /** The object is no longer {@code old}: forget its metadata and drop that version's blocks everywhere. */
     void dropVersion(ObjectKey key, ObjectInfo old) {
         invalidate(key);
-        long blocks = (old.size() + blockSize - 1) / blockSize;
-        for (long i = 0; i < blocks; i++) {
-            GuardedLayer.removeEverywhere(layers, blockKey(key, old, i));
-        }
+        blocks.dropVersion(key, old);
     }
 
-    /** Runs a layer write on the store pool (or in the caller when the pool is behind or closed). */
-    void storeInBackground(Runnable write) {
-        try {
-            storers.execute(write);
-        } catch (RejectedExecutionException e) {
-            write.run();
-        }
-    }
-
-    /** Permits for blocks held by readers: the bound on block bytes in memory across all downloads. */
-    Semaphore blockBuffers() {
-        return blockBuffers;
-    }
-
-    ExecutorService readAheadThreads() {
-        return readAheadThreads;
+    /** The block machinery (for tests in this package). */
+    BlockPipeline blocks() {
+        return blocks;
     }
 
     Flights flights() {
-        return flights;
+        return blocks.flights;
     }
 
-    ProxyMetrics metrics() {
-        return metrics;
+    /** Waits until every block write queued so far has run (for tests and a clean shutdown). */
+    void awaitStores() throws InterruptedException {
+        var done = new java.util.concurrent.CountDownLatch(1);
+        blocks.store.run(done::countDown);
+        if (!done.await(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the store queue did not drain in 60 s");
+        }
     }
 
     /**
@@ -309,7 +291,16 @@ public final class LayerProxy implements AutoCloseable {
     }
 
     public int blockSize() {
-        return blockSize;
+        return blocks.blockSize;
+    }
+
+    /** The memory budget for block bytes, and how much of it is in use now. */
+    public long bufferMemory() {
+        return blocks.budget.bytes();
+    }
+
+    public long bufferMemoryUsed() {
+        return blocks.budget.inUse();
     }
 
     /** Layer failures (reads, writes, removes that threw), summed over layers; each one was served as a miss. */
@@ -319,15 +310,7 @@ public final class LayerProxy implements AutoCloseable {
 
     @Override
     public void close() {
-        readAheadThreads.shutdownNow();
-        storers.shutdown();
-        try {
-            if (!storers.awaitTermination(30, TimeUnit.SECONDS)) {
-                LOG.warn("blocks still being stored after 30 s; closing the layers anyway");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        blocks.close();
         layers.forEach(GuardedLayer::close);
         origin.close();
     }
@@ -341,16 +324,18 @@ public final class LayerProxy implements AutoCloseable {
     }
 
     String blockKey(ObjectKey key, ObjectInfo info, long index) {
-        return "b:" + blockSize + ":" + index + ":" + info.etag() + ":" + key.bucket() + "/" + key.key();
+        return blocks.blockKey(key, info, index);
     }
 
-    /** Background threads that never keep the JVM alive. */
-    private static ThreadFactory daemon(String name) {
-        return runnable -> {
-            Thread t = new Thread(runnable, name);
-            t.setDaemon(true);
-            return t;
-        };
+    /**
+     * A quarter of the direct memory left beside the memory layers (Ehcache's off-heap tier is direct memory too),
+     * at most 256 MiB: enough for a few hundred concurrent block reads, never the whole JVM.
+     */
+    private static long defaultBufferMemory(List<Layer> layers) {
+        long direct = DirectMemory.max();
+        long memoryLayers = layers.stream().filter(l -> "memory".equals(l.name())).mapToLong(Layer::capacity)
+                .filter(c -> c != Long.MAX_VALUE).sum();
+        return Math.min(256L << 20, Math.max(0, direct - memoryLayers) / 4);
     }
 
     /** Composes a {@link LayerProxy}: local layers fastest first, then the origin. */
@@ -367,7 +352,7 @@ public final class LayerProxy implements AutoCloseable {
         private Set<String> buckets = Set.of();
         private Duration negativeTtl = Duration.ofSeconds(10);
         private Duration staleIfError = Duration.ofDays(1);
-        private long maxBufferedBytes;
+        private long bufferMemory;
         private MeterRegistry registry;
 
         private Builder() {
@@ -415,11 +400,16 @@ public final class LayerProxy implements AutoCloseable {
         }
 
         /**
-         * The most block bytes held by readers at once, across all downloads (at least four blocks); a reader
-         * past it waits. Default: a quarter of the JVM's maximum heap.
+         * The memory budget for block bytes: every block held at once across all downloads (clients' blocks,
+         * read-ahead, blocks waiting for the store), in pooled direct buffers; at least four blocks. A read past it
+         * waits, then fails with 503. Default: a quarter of the direct memory the memory layers leave, at most
+         * 256 MiB.
          */
-        public Builder maxBufferedBytes(long bytes) {
-            this.maxBufferedBytes = bytes;
+        public Builder bufferMemory(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("buffer-memory must not be negative, was: " + bytes);
+            }
+            this.bufferMemory = bytes;
             return this;
         }
 

@@ -42,7 +42,7 @@ class AllowlistTest {
             var origin = new CountingOrigin(S3Origin.create(S3Clients.create("us-east-1", s3.endpoint(), true,
                     S3Fixture.credentialsEnv(), Duration.ofSeconds(5))));
             var workers = Executors.newFixedThreadPool(2);
-            try (LayerProxy proxy = LayerProxy.builder().addLayer(EhcacheLayer.memory(1 << 20, 4)).origin(origin)
+            try (LayerProxy proxy = LayerProxy.builder().addLayer(EhcacheLayer.memory(1 << 20)).origin(origin)
                     .buckets(Set.of("public-b")).blockSize(4096).build()) {
                 ObjectKey secret = new ObjectKey("private-b", "secret");
 

@@ -17,7 +17,7 @@ import org.gaul.s3proxy.junit.S3ProxyExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The blocks held by readers across all downloads stay within the configured bound: past it, readers wait. */
+/** The blocks held by readers across all downloads stay within the memory budget: past it, readers wait. */
 class BufferBoundTest {
     @RegisterExtension
     final S3ProxyExtension S3 = S3Fixture.authenticatedServer();
@@ -28,10 +28,14 @@ class BufferBoundTest {
             for (int i = 0; i < 5; i++) {
                 s3.put("bound", "o" + i, S3Fixture.bytes(10_000, i));
             }
-            try (var proxy = LayerProxy.builder().addLayer(EhcacheLayer.memory(1 << 20, 4)).blockSize(4096)
-                    .maxBufferedBytes(4 * 4096)
+            try (var proxy = LayerProxy.builder().addLayer(EhcacheLayer.memory(1 << 20)).blockSize(4096)
+                    .bufferMemory(4 * 4096)
                     .origin(S3Origin.create(S3Clients.create("us-east-1", s3.endpoint(), true,
                             S3Fixture.credentialsEnv(), Duration.ofSeconds(30)))).build()) {
+                for (int i = 0; i < 5; i++) {
+                    proxy.warm(new ObjectKey("bound", "o" + i));
+                }
+                proxy.awaitStores(); // every block in memory: a reader holds one block, no read-ahead
                 List<ObjectBody> held = new ArrayList<>();
                 for (int i = 0; i < 4; i++) { // each holds its first block, unwritten
                     ObjectKey key = new ObjectKey("bound", "o" + i);
@@ -49,15 +53,20 @@ class BufferBoundTest {
                     }
                 });
 
-                Thread.sleep(300); // a liveness check, not a speed one: unbounded, it would be done by now
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (proxy.blocks().budget.waits() == 0 && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+                assertEquals(1, proxy.blocks().budget.waits(), "the fifth reader waits for block memory");
                 assertFalse(waiting.isDone(), "the fifth reader must wait for a buffer");
+                assertEquals(4 * 4096, proxy.bufferMemoryUsed());
                 held.get(0).close();
 
                 assertEquals(10_000, waiting.get(30, TimeUnit.SECONDS).length);
                 for (ObjectBody body : held) {
                     body.close();
                 }
-                assertEquals(4, proxy.blockBuffers().availablePermits(), "every permit came back");
+                assertEquals(0, proxy.bufferMemoryUsed(), "every block came back");
             }
         }
     }

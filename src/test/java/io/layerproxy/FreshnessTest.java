@@ -36,7 +36,7 @@ class FreshnessTest {
     void start() {
         s3 = new S3Fixture(S3).bucket("fresh").put("fresh", "page.html", bytes("v1"));
         origin = newOrigin();
-        proxy = LayerProxy.builder().addLayer(EhcacheLayer.memory(1 << 20, 4)).origin(origin).clock(clock)
+        proxy = LayerProxy.builder().addLayer(EhcacheLayer.memory(1 << 20)).origin(origin).clock(clock)
                 .maxAge(Duration.ofSeconds(60)).negativeTtl(Duration.ofSeconds(10)).blockSize(4096).build();
     }
 
@@ -116,7 +116,7 @@ class FreshnessTest {
     void zeroNegativeTtl_asksEveryTime() {
         proxy.close();
         origin = newOrigin();
-        proxy = LayerProxy.builder().addLayer(EhcacheLayer.memory(1 << 20, 4)).origin(origin).clock(clock)
+        proxy = LayerProxy.builder().addLayer(EhcacheLayer.memory(1 << 20)).origin(origin).clock(clock)
                 .negativeTtl(Duration.ZERO).build();
 
         proxy.lookup(LATER);

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A block found in the disk layer is copied up into the memory layer only when the memory layer holds at least
- * {@link BlockReader#PROMOTE_MIN_FIT} such blocks; a memory layer too small for that would evict a block on every
+ * {@link BlockPipeline#PROMOTE_MIN_FIT} such blocks; a memory layer too small for that would evict a block on every
  * hit, and the disk serves those hits directly.
  */
 class PromotionTest {
@@ -45,7 +45,7 @@ class PromotionTest {
         try (var s3 = new S3Fixture(S3).bucket("promo").put("promo", "small", small).put("promo", "large", large)) {
             var origin = S3Origin.create(S3Clients.create("us-east-1", s3.endpoint(), true,
                     S3Fixture.credentialsEnv(), Duration.ofSeconds(30)));
-            try (var proxy = LayerProxy.builder().addLayer(EhcacheLayer.memory(1 << 20, 0))
+            try (var proxy = LayerProxy.builder().addLayer(EhcacheLayer.memory(1 << 20))
                     .addLayer(EhcacheLayer.disk(disk, 64 << 20)).origin(origin).blockSize(64 << 10).build()) {
                 var layer = new StringBuilder();
                 for (String name : new String[] {"small", "large"}) {
@@ -53,20 +53,20 @@ class PromotionTest {
                     assertEquals("origin", layer.toString());
                     // the fill stores its blocks on the store thread, in order: wait for it, then forget the memory
                     // copy it made, so the next reads start from disk
-                    var stored = new java.util.concurrent.CountDownLatch(1);
-                    proxy.storeInBackground(stored::countDown);
-                    assertEquals(true, stored.await(30, java.util.concurrent.TimeUnit.SECONDS));
+                    proxy.awaitStores();
                     proxy.layers().get(0).remove(proxy.blockKey(new ObjectKey("promo", name),
                             proxy.lookup(new ObjectKey("promo", name)).info(), 0));
                 }
 
                 assertArrayEquals(small, read(proxy, new ObjectKey("promo", "small"), layer));
                 assertEquals("disk", layer.toString());
+                proxy.awaitStores(); // the promotion is queued like any other write
                 assertArrayEquals(small, read(proxy, new ObjectKey("promo", "small"), layer));
                 assertEquals("memory", layer.toString(), "promoted by the disk hit");
 
                 assertArrayEquals(large, read(proxy, new ObjectKey("promo", "large"), layer));
                 assertEquals("disk", layer.toString());
+                proxy.awaitStores();
                 assertArrayEquals(large, read(proxy, new ObjectKey("promo", "large"), layer));
                 assertEquals("disk", layer.toString(), "a 1 MiB memory layer holds only 16 such blocks");
             }

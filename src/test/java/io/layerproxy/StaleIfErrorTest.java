@@ -101,7 +101,7 @@ class StaleIfErrorTest {
     }
 
     private LayerProxy proxy(Duration staleIfError) {
-        return LayerProxy.builder().addLayer(EhcacheLayer.memory(1 << 20, 4)).origin(origin).clock(clock)
+        return LayerProxy.builder().addLayer(EhcacheLayer.memory(1 << 20)).origin(origin).clock(clock)
                 .maxAge(MAX_AGE).staleIfError(staleIfError).blockSize(4096).build();
     }
 

@@ -38,7 +38,7 @@ public final class ProxyFactory {
                 .buckets(config.buckets());
         // off-heap only: a heap tier smaller than the working set faults and evicts an entry on most hits, which
         // measured 2.4x slower for 4 KiB and 3x slower for 1 MiB values than no heap tier (HitPathBenchmark)
-        builder.addLayer(EhcacheLayer.memory(config.cacheSize(), 0));
+        builder.addLayer(EhcacheLayer.memory(config.cacheSize()));
         if (config.diskSize() > 0) {
             // an unusable folder is logged and retried by the layer itself: the proxy serves without it meanwhile
             builder.addLayer(EhcacheLayer.disk(config.diskDir(), config.diskSize()));

@@ -2,9 +2,11 @@ package io.layerproxy.layer;
 
 import io.layerproxy.Layer;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 import org.apache.commons.io.file.PathUtils;
 import org.ehcache.Cache;
 import org.ehcache.CacheManager;
@@ -15,7 +17,6 @@ import org.ehcache.PersistentCacheManager;
 import org.ehcache.config.builders.CacheConfigurationBuilder;
 import org.ehcache.config.builders.CacheManagerBuilder;
 import org.ehcache.config.builders.ResourcePoolsBuilder;
-import org.ehcache.config.units.EntryUnit;
 import org.ehcache.config.units.MemoryUnit;
 import org.ehcache.core.internal.resilience.ThrowingResilienceStrategy;
 import org.slf4j.Logger;
@@ -34,7 +35,7 @@ public final class EhcacheLayer implements Layer {
     private final String authority;
     private final StatisticsService statistics;
     private final CacheManager manager;
-    private final Cache<String, byte[]> cache;
+    private final Cache<String, ByteBuffer> cache;
     private final long capacity;
     private final AtomicLong damaged = new AtomicLong();
 
@@ -45,26 +46,22 @@ public final class EhcacheLayer implements Layer {
         this.statistics = statistics;
         this.manager = manager;
         this.capacity = capacity;
-        this.cache = manager.getCache(CACHE, String.class, byte[].class);
+        this.cache = manager.getCache(CACHE, String.class, ByteBuffer.class);
     }
 
     /**
-     * A memory layer holding at most {@code bytes} off-heap, fronted by {@code hotEntries} values kept on heap
-     * by reference (hits there copy nothing). Heap entries are copies of off-heap ones, so the heap cost is
-     * bounded by {@code hotEntries} times the largest value.
+     * A memory layer holding at most {@code bytes} off-heap (direct memory, allocated up front). There is no heap
+     * tier: it would keep the proxy's pooled buffers by reference.
      */
-    public static EhcacheLayer memory(long bytes, int hotEntries) {
+    public static EhcacheLayer memory(long bytes) {
         ResourcePoolsBuilder pools = ResourcePoolsBuilder.newResourcePoolsBuilder();
-        if (hotEntries > 0) {
-            pools = pools.heap(hotEntries, EntryUnit.ENTRIES);
-        }
         pools = pools.offheap(bytes, MemoryUnit.B);
         try {
             StatisticsService statistics = new DefaultStatisticsService();
             CacheManager manager = CacheManagerBuilder.newCacheManagerBuilder()
                     .using(statistics)
                     .withCache(CACHE, CacheConfigurationBuilder.newCacheConfigurationBuilder(String.class,
-                            byte[].class, pools))
+                            ByteBuffer.class, pools).withValueSerializer(new BufferSerializer(false)))
                     .build(true);
             return new EhcacheLayer("memory", "OffHeap", statistics, manager, bytes);
         } catch (RuntimeException | OutOfMemoryError e) {
@@ -110,10 +107,12 @@ public final class EhcacheLayer implements Layer {
         StatisticsService statistics = new DefaultStatisticsService();
         PersistentCacheManager manager = CacheManagerBuilder.newCacheManagerBuilder()
                 .using(statistics)
+                .using(new SynchronousWrites())
                 .with(CacheManagerBuilder.persistence(dir.toFile()))
-                .withCache(CACHE, CacheConfigurationBuilder.newCacheConfigurationBuilder(String.class, byte[].class,
+                .withCache(CACHE, CacheConfigurationBuilder.newCacheConfigurationBuilder(String.class,
+                                ByteBuffer.class,
                                 ResourcePoolsBuilder.newResourcePoolsBuilder().disk(bytes, MemoryUnit.B, true))
-                        .withValueSerializer(new ChecksummedBytes())
+                        .withValueSerializer(new BufferSerializer(true))
                         // failures reach RecoveringDiskLayer, which decides; Ehcache's default logs and hides them
                         .withResilienceStrategy(new ThrowingResilienceStrategy<>()))
                 .build(true);
@@ -154,9 +153,9 @@ public final class EhcacheLayer implements Layer {
     }
 
     @Override
-    public byte[] get(String key) {
-        byte[] value = cache.get(key);
-        if (value == ChecksummedBytes.DAMAGED) {
+    public ByteBuffer get(String key, IntFunction<ByteBuffer> allocate) {
+        ByteBuffer value = BufferSerializer.readingInto(allocate, () -> cache.get(key));
+        if (value == BufferSerializer.DAMAGED) {
             if (damaged.getAndIncrement() == 0) {
                 LOG.warn("{} layer: the value under {} does not match its checksum; dropped (further ones are"
                         + " logged at debug)", name, key);
@@ -170,7 +169,7 @@ public final class EhcacheLayer implements Layer {
     }
 
     @Override
-    public void put(String key, byte[] value) {
+    public void put(String key, ByteBuffer value) {
         cache.put(key, value);
     }
 

@@ -1,5 +1,8 @@
 package io.layerproxy.layer;
 
+import java.nio.ByteBuffer;
+import java.util.function.IntFunction;
+
 import io.layerproxy.Layer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -82,13 +85,13 @@ final class RecoveringDiskLayer implements Layer {
     }
 
     @Override
-    public byte[] get(String key) {
+    public ByteBuffer get(String key, IntFunction<ByteBuffer> allocate) {
         EhcacheLayer s = current();
         if (s == null) {
             return null;
         }
         try {
-            return s.get(key);
+            return s.get(key, allocate);
         } catch (RuntimeException | InternalError e) {
             failed("read", e);
             try {
@@ -101,7 +104,7 @@ final class RecoveringDiskLayer implements Layer {
     }
 
     @Override
-    public void put(String key, byte[] value) {
+    public void put(String key, ByteBuffer value) {
         EhcacheLayer s = current();
         if (s == null) {
             return;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.layerproxy.testing.DiskFaults;
+import io.layerproxy.testing.LayerValues;
 import io.layerproxy.testing.S3Fixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,17 +29,17 @@ class RecoveringDiskLayerTest {
         Path dir = tmp.resolve("cache");
         AutoCloseable readOnly = DiskFaults.readOnly(dir);
         try (var layer = new RecoveringDiskLayer(dir, 8 << 20, RETRY)) {
-            layer.put("k", value(1));
+            LayerValues.put(layer, "k", value(1));
 
-            assertNull(layer.get("k"), "nothing can be stored in a read-only folder");
+            assertNull(LayerValues.get(layer, "k"), "nothing can be stored in a read-only folder");
             assertTrue(!layer.usable());
 
             readOnly.close();
             assertTrue(eventually(() -> {
-                layer.put("k", value(1));
-                return layer.get("k") != null;
+                LayerValues.put(layer, "k", value(1));
+                return LayerValues.get(layer, "k") != null;
             }), "usable again once the folder is writable");
-            assertArrayEquals(value(1), layer.get("k"));
+            assertArrayEquals(value(1), LayerValues.get(layer, "k"));
         } finally {
             readOnly.close();
         }
@@ -48,14 +49,14 @@ class RecoveringDiskLayerTest {
     void deletedFolder_isRecreated_andUsedAgain() throws Exception {
         Path dir = tmp.resolve("cache");
         try (var layer = new RecoveringDiskLayer(dir, 8 << 20, RETRY)) {
-            layer.put("before", value(1));
+            LayerValues.put(layer, "before", value(1));
             PathUtils.deleteDirectory(dir);
 
             assertTrue(eventually(() -> {
-                layer.put("after", value(2));
-                return Files.isDirectory(dir) && layer.get("after") != null;
+                LayerValues.put(layer, "after", value(2));
+                return Files.isDirectory(dir) && LayerValues.get(layer, "after") != null;
             }), "a new store in a new folder");
-            assertArrayEquals(value(2), layer.get("after"));
+            assertArrayEquals(value(2), LayerValues.get(layer, "after"));
         }
     }
 
@@ -65,11 +66,11 @@ class RecoveringDiskLayerTest {
         AutoCloseable unmount = DiskFaults.smallDisk(dir, 4 << 20);
         try (var layer = new RecoveringDiskLayer(dir.resolve("cache"), 64 << 20, RETRY)) {
             for (int i = 0; i < VALUES; i++) { // 10 MiB into 4 MiB
-                layer.put("k" + i, value(i));
+                LayerValues.put(layer, "k" + i, value(i));
             }
             int found = 0;
             for (int i = 0; i < VALUES; i++) {
-                byte[] got = layer.get("k" + i);
+                byte[] got = LayerValues.get(layer, "k" + i);
                 if (got != null) {
                     assertArrayEquals(value(i), got, "k" + i);
                     found++;
@@ -79,10 +80,10 @@ class RecoveringDiskLayerTest {
 
             DiskFaults.resize(dir, 128 << 20);
             assertTrue(eventually(() -> {
-                layer.put("again", value(99));
-                return layer.get("again") != null;
+                LayerValues.put(layer, "again", value(99));
+                return LayerValues.get(layer, "again") != null;
             }), "writes work again once there is room");
-            assertArrayEquals(value(99), layer.get("again"));
+            assertArrayEquals(value(99), LayerValues.get(layer, "again"));
         } finally {
             unmount.close();
         }
@@ -109,7 +110,7 @@ class RecoveringDiskLayerTest {
     private static void fillAndClose(Path dir) {
         try (var layer = new RecoveringDiskLayer(dir, 64 << 20, RETRY)) {
             for (int i = 0; i < VALUES; i++) {
-                layer.put("k" + i, value(i));
+                LayerValues.put(layer, "k" + i, value(i));
             }
         }
     }
@@ -120,7 +121,7 @@ class RecoveringDiskLayerTest {
         int missing = 0;
         try (var layer = new RecoveringDiskLayer(dir, 64 << 20, RETRY)) {
             for (int i = 0; i < VALUES; i++) {
-                byte[] got = layer.get("k" + i);
+                byte[] got = LayerValues.get(layer, "k" + i);
                 if (got == null) {
                     missing++;
                 } else {

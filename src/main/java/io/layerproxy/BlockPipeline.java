@@ -1,0 +1,121 @@
+package io.layerproxy;
+
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+
+/**
+ * What every {@link BlockReader} shares: the layers, the origin, the memory budget, the single-flight table and the
+ * ordered store queue, and the block key scheme. Readers use this, not the {@link LayerProxy} facade.
+ */
+final class BlockPipeline implements AutoCloseable {
+    /** A block read from a slower layer is copied into a faster one only if that one holds this many such blocks. */
+    static final int PROMOTE_MIN_FIT = 64;
+    /**
+     * Reads from layers below the first at once. Ehcache's disk tier reads each value into an array of its own (and
+     * the JDK's channel into a temporary direct buffer) before the copy into the pooled block: this bounds those.
+     */
+    private static final int SLOWER_LAYER_READS = 8;
+
+    final List<GuardedLayer> layers;
+    final Origin origin;
+    final int blockSize;
+    final BlockBudget budget;
+    final StoreQueue store;
+    final Flights flights = new Flights();
+    final ProxyMetrics metrics;
+    final Semaphore slowerLayerReads = new Semaphore(SLOWER_LAYER_READS);
+    /** Threads reading origin bodies a block ahead of their readers (one per origin read in progress). */
+    final ExecutorService readAheadThreads = Executors.newCachedThreadPool(daemon("layerproxy-read-ahead"));
+
+    BlockPipeline(List<GuardedLayer> layers, Origin origin, int blockSize, long budgetBytes, ProxyMetrics metrics) {
+        this.layers = layers;
+        this.origin = origin;
+        this.blockSize = blockSize;
+        this.budget = new BlockBudget(budgetBytes, blockSize);
+        // half the budget may wait for the store; the rest keeps reads flowing past a slow disk
+        this.store = new StoreQueue(budget.bytes() / 2, 1000);
+        this.metrics = metrics;
+    }
+
+    String blockKey(ObjectKey key, ObjectInfo info, long index) {
+        return "b:" + blockSize + ":" + index + ":" + version(key, info);
+    }
+
+    /** One version of one object, as the store queue condemns it. */
+    static String version(ObjectKey key, ObjectInfo info) {
+        return info.etag() + ":" + key.bucket() + "/" + key.key();
+    }
+
+    long blockCount(ObjectInfo info) {
+        return (info.size() + blockSize - 1) / blockSize;
+    }
+
+    /**
+     * Queues a write of {@code block} into every layer above {@code belowLayer} that can hold the object (a fill
+     * passes the layer count, a promotion the index of the layer the block was found in),
+     * then retires {@code flight} (if any): until then readers follow the flight instead of missing. A write the
+     * queue has no room for is skipped, and the flight retired at once.
+     */
+    void store(Block block, ObjectKey key, ObjectInfo info, long index, long mark, int belowLayer,
+               Flights.Flight flight) {
+        String blockKey = blockKey(key, info, index);
+        boolean queued = store.write(block, version(key, info), mark, () -> {
+            for (int i = 0; i < belowLayer; i++) {
+                GuardedLayer layer = layers.get(i);
+                if (fits(layer, info, block.length(), belowLayer < layers.size())) {
+                    layer.put(blockKey, block.bytes());
+                }
+            }
+        });
+        if (flight != null) {
+            if (queued) {
+                store.run(() -> flights.retire(blockKey, flight));
+            } else {
+                flights.retire(blockKey, flight);
+            }
+        }
+    }
+
+    /**
+     * Objects larger than a layer are not stored in it (they would evict everything else and themselves); nor are
+     * blocks promoted into a layer that holds only a handful of them (it would evict a block per hit).
+     */
+    private static boolean fits(GuardedLayer layer, ObjectInfo info, int blockLength, boolean promotion) {
+        long capacity = layer.capacity();
+        return info.size() <= capacity && (!promotion || (long) blockLength * PROMOTE_MIN_FIT <= capacity);
+    }
+
+    /**
+     * The object is no longer {@code old}: no block of that version is stored from now on (queued writes of fills
+     * that started before are skipped), what is stored is removed now, and again after the queued writes.
+     */
+    void dropVersion(ObjectKey key, ObjectInfo old) {
+        store.condemn(version(key, old));
+        removeBlocks(key, old);
+        store.run(() -> removeBlocks(key, old));
+    }
+
+    private void removeBlocks(ObjectKey key, ObjectInfo old) {
+        for (long i = 0, n = blockCount(old); i < n; i++) {
+            GuardedLayer.removeEverywhere(layers, blockKey(key, old, i));
+        }
+    }
+
+    @Override
+    public void close() {
+        readAheadThreads.shutdownNow();
+        store.close();
+    }
+
+    /** Background threads that never keep the JVM alive. */
+    static ThreadFactory daemon(String name) {
+        return runnable -> {
+            Thread t = new Thread(runnable, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,56 @@
+package io.layerproxy;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.nio.ByteBuffer;
+
+/**
+ * Where a reader writes block bytes. A servlet output stream that takes a {@link ByteBuffer} itself (Jetty's
+ * {@code HttpOutput}, Tomcat's {@code CoyoteOutputStream}; Servlet 6.1 makes it standard) gets the pooled direct
+ * buffer as it is, so a hit is copied once, from the layer into the buffer that goes to the socket. Any other
+ * stream gets the bytes through a small array of the sink's own.
+ */
+interface BlockSink {
+    /** Writes the remaining bytes of {@code bytes}. */
+    void write(ByteBuffer bytes) throws IOException;
+
+    /** Each output stream class's public {@code write(ByteBuffer)}, or null when it has none. */
+    ClassValue<MethodHandle> BUFFER_WRITERS = new ClassValue<>() {
+        @Override
+        protected MethodHandle computeValue(Class<?> type) {
+            try {
+                return MethodHandles.publicLookup().findVirtual(type, "write",
+                        MethodType.methodType(void.class, ByteBuffer.class)).asType(
+                        MethodType.methodType(void.class, OutputStream.class, ByteBuffer.class));
+            } catch (NoSuchMethodException | IllegalAccessException e) {
+                return null;
+            }
+        }
+    };
+
+    static BlockSink of(OutputStream out) {
+        MethodHandle writer = BUFFER_WRITERS.get(out.getClass());
+        if (writer != null) {
+            return bytes -> {
+                try {
+                    writer.invokeExact(out, bytes);
+                } catch (IOException | RuntimeException | Error e) {
+                    throw e;
+                } catch (Throwable e) {
+                    throw new IOException(e);
+                }
+            };
+        }
+        byte[] chunk = new byte[16 << 10];
+        return bytes -> {
+            while (bytes.hasRemaining()) {
+                int n = Math.min(chunk.length, bytes.remaining());
+                bytes.get(chunk, 0, n);
+                out.write(chunk, 0, n);
+            }
+        };
+    }
+}

@@ -1,0 +1,184 @@
+package io.layerproxy;
+
+import io.layerproxy.Flights.Fill;
+import io.layerproxy.Flights.Flight;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.SocketTimeoutException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One leader's origin read: a run of consecutive blocks registered as in flight, one streaming ranged GET for
+ * them, cut into budget blocks by a {@link ReadAhead}; each block is handed to the followers, queued for the store
+ * and returned to the leader, in that order.
+ */
+final class OriginFill {
+    private static final Logger LOG = LoggerFactory.getLogger(OriginFill.class);
+    private static final Pattern MD5_ETAG = Pattern.compile("\"[0-9a-f]{32}\"");
+
+    private final BlockPipeline pipe;
+    private final ObjectKey key;
+    private final ObjectInfo info;
+    /** Registered blocks not read yet, by index. */
+    private final TreeMap<Long, Flight> leading;
+    private final Fill fill;
+    private final long lastIndex;
+    /** The store queue's epoch when this fill started: its writes are skipped if the version is condemned later. */
+    private final long mark;
+    private ReadAhead stream;
+    private long nextIndex;
+    /** Reading a whole single-part object: its MD5 is checked against the ETag before its last block leaves. */
+    private boolean verifiesWhole;
+
+    private OriginFill(BlockPipeline pipe, ObjectKey key, ObjectInfo info, TreeMap<Long, Flight> leading, Fill fill) {
+        this.pipe = pipe;
+        this.key = key;
+        this.info = info;
+        this.leading = leading;
+        this.fill = fill;
+        this.nextIndex = leading.firstKey();
+        this.lastIndex = leading.lastKey();
+        this.mark = pipe.store.mark();
+    }
+
+    /**
+     * Registers blocks from {@code index} up to {@code spanLast} or the first block already in flight, and opens
+     * one origin read for them, or reads them from {@code opened} (a stream from {@code index}'s first byte) when
+     * given. Null when another reader registered {@code index} first (then {@code opened} is the caller's to close).
+     */
+    static OriginFill lead(BlockPipeline pipe, ObjectKey key, ObjectInfo info, long index, long spanLast,
+                           InputStream opened) {
+        Fill fill = new Fill();
+        TreeMap<Long, Flight> leading = new TreeMap<>();
+        for (long i = index; i <= spanLast; i++) {
+            Flight flight = pipe.flights.register(pipe.blockKey(key, info, i), fill);
+            if (flight == null) {
+                break;
+            }
+            leading.put(i, flight);
+        }
+        if (leading.isEmpty()) {
+            return null;
+        }
+        OriginFill lead = new OriginFill(pipe, key, info, leading, fill);
+        lead.open(opened);
+        return lead;
+    }
+
+    private void open(InputStream opened) {
+        int blockSize = pipe.blockSize;
+        long first = nextIndex * blockSize;
+        long last = Math.min(info.size(), (lastIndex + 1) * blockSize) - 1;
+        MessageDigest md5 = nextIndex == 0 && lastIndex == pipe.blockCount(info) - 1
+                && MD5_ETAG.matcher(info.etag()).matches() ? newMd5() : null;
+        try {
+            InputStream body = opened != null ? opened : pipe.origin.read(key, info, first, last);
+            stream = new ReadAhead(body, nextIndex, lastIndex, this::expectedLength, pipe.budget,
+                    pipe.readAheadThreads, md5, key);
+        } catch (OriginException e) {
+            fail(e);
+            if (e.kind() == OriginException.Kind.CHANGED) {
+                pipe.dropVersion(key, info);
+            }
+            throw e;
+        } catch (RuntimeException e) {
+            fail(new OriginException(OriginException.Kind.UNAVAILABLE, "origin read failed", e));
+            throw e;
+        }
+        verifiesWhole = md5 != null;
+    }
+
+    /** Whether {@code index} is the next block this fill's stream delivers. */
+    boolean serves(long index) {
+        return stream != null && index == nextIndex && index <= lastIndex;
+    }
+
+    /** Block {@code index} (see {@link #serves}), owned by the caller; followers and the store got theirs. */
+    Block next(long index) {
+        int expected = expectedLength(index);
+        Block block;
+        try {
+            block = stream.next(BlockReader.FOLLOW_TIMEOUT_SECONDS);
+        } catch (IOException e) {
+            boolean silent = e instanceof SocketTimeoutException || e.getCause() instanceof SocketTimeoutException;
+            throw fail(new OriginException(silent ? OriginException.Kind.TIMEOUT : OriginException.Kind.UNAVAILABLE,
+                    "origin stream for " + key + (silent ? " stalled" : " failed") + " in block " + index, e));
+        } catch (OriginException e) {
+            throw fail(e);
+        }
+        if (block.length() != expected) {
+            block.release();
+            throw fail(new OriginException(OriginException.Kind.BAD_RESPONSE, "origin body for " + key + " ended "
+                    + block.length() + " bytes into block " + index + " of " + expected + " bytes"));
+        }
+        if (verifiesWhole && index == lastIndex) {
+            verifiesWhole = false;
+            String actual = "\"" + stream.md5Hex() + "\"";
+            if (!actual.equals(info.etag())) {
+                // the ETag of a single-part object is its MD5: these bytes are something else (an overwrite in
+                // place, a corrupt origin). The last block is withheld, so the client's response is aborted rather
+                // than completed wrong, and nothing of this version stays stored.
+                block.release();
+                OriginException failure = fail(new OriginException(OriginException.Kind.BAD_RESPONSE, "bytes of "
+                        + key + " do not match their ETag " + info.etag()));
+                pipe.dropVersion(key, info);
+                throw failure;
+            }
+        }
+        nextIndex = index + 1;
+        Flight flight = leading.remove(index);
+        if (flight != null) {
+            pipe.flights.handOver(flight, block);
+        }
+        pipe.store(block, key, info, index, mark, pipe.layers.size(), flight);
+        return block;
+    }
+
+    /** The leader's client is gone: keep filling the registered blocks while anyone follows them. */
+    void finishForFollowers() {
+        try {
+            while (!leading.isEmpty() && fill.followed() && serves(leading.firstKey())) {
+                next(leading.firstKey()).release();
+            }
+        } catch (OriginException e) {
+            LOG.debug("fill of {} for followers failed: {}", key, e.getMessage());
+        }
+    }
+
+    /** Hands any registered, unread block back (its waiters fetch it themselves) and closes the origin read. */
+    void abandon() {
+        fail(Flights.ABANDONED);
+    }
+
+    /** Ends the fill: every registered, unread block fails with {@code why}; the origin read is closed. */
+    private <E extends RuntimeException> E fail(E why) {
+        leading.forEach((index, flight) -> pipe.flights.fail(pipe.blockKey(key, info, index), flight, why));
+        leading.clear();
+        if (stream != null) {
+            try {
+                stream.close();
+            } catch (IOException e) {
+                LOG.debug("closing the origin stream for {}: {}", key, e.toString());
+            }
+            stream = null;
+        }
+        return why;
+    }
+
+    private int expectedLength(long index) {
+        return (int) Math.min(pipe.blockSize, info.size() - index * pipe.blockSize);
+    }
+
+    private static MessageDigest newMd5() {
+        try {
+            return MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            return null; // every JDK has MD5; without it the check is skipped, not the read
+        }
+    }
+}
