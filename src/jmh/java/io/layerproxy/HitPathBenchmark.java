@@ -88,8 +88,8 @@ public class HitPathBenchmark {
     @Benchmark
     public void lookupAndWrite(Blackhole blackhole) throws IOException {
         ObjectKey key = objectKeys[next++ % keys];
-        LayerProxy.Lookup lookup = proxy.lookup(key);
-        try (ObjectBody body = proxy.open(key, lookup.info(), 0, lookup.info().size())) {
+        CachedObject lookup = proxy.read(key, ReadSpec.METADATA);
+        try (ObjectBody body = lookup.open(0, lookup.info().size())) {
             body.writeTo(new BlackholeStream(blackhole));
             blackhole.consume(body.firstLayer());
         }

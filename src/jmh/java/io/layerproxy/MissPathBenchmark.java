@@ -143,10 +143,9 @@ public class MissPathBenchmark {
     /** A whole miss as a plain GET makes it: lookup, one GetObject, blocks stored, every byte written. */
     @Benchmark
     public long proxyMiss(ColdKey cold) throws IOException {
-        var lookup = proxy.lookupAndOpen(cold.key);
-        try (ObjectBody body = lookup.body()) {
+        try (CachedObject object = proxy.read(cold.key, ReadSpec.WHOLE); ObjectBody body = object.openWhole()) {
             body.writeTo(OutputStream.nullOutputStream());
+            return body.info().size();
         }
-        return lookup.info().size();
     }
 }

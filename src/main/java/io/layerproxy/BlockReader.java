@@ -91,6 +91,11 @@ final class BlockReader implements ObjectBody {
     }
 
     @Override
+    public ObjectInfo info() {
+        return info;
+    }
+
+    @Override
     public String firstLayer() {
         return firstLayer;
     }

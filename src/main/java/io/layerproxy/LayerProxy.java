@@ -1,10 +1,10 @@
 package io.layerproxy;
 
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -13,18 +13,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import java.util.TreeSet;
 import java.util.function.Consumer;
-import org.apache.commons.io.output.NullOutputStream;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The read-through cache: answers metadata and bytes of S3 objects from the fastest layer that holds them,
@@ -43,45 +33,30 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  */
 public final class LayerProxy implements AutoCloseable {
-    /** The layer name reported when bytes or metadata came from the origin. */
+    /** The source reported when bytes or metadata came from the origin. */
     public static final String ORIGIN = "origin";
+    /** The source reported for a bucket outside the allowlist: not found, without asking the origin. */
+    public static final String ALLOWLIST = "allowlist";
 
     private final List<GuardedLayer> layers;
     private final CircuitBreaker origin;
     private final MeterRegistry registry;
-    private final ProxyMetrics metrics;
     private final OriginProbe probe;
-    private final MetadataStore metadata;
-    private final Set<String> buckets;
-    private final BlockPipeline blocks;
+    private final ReadCore core;
 
     private LayerProxy(Builder b) {
         this.registry = b.registry != null ? b.registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        this.metrics = new ProxyMetrics(registry);
+        ProxyMetrics metrics = new ProxyMetrics(registry);
         this.layers = b.layers.stream().map(layer -> new GuardedLayer(layer, registry)).toList();
         this.origin = new CircuitBreaker(new MeteredOrigin(Objects.requireNonNull(b.origin, "origin"), registry),
                 b.clock);
-        Gauge.builder("layerproxy.origin.circuit.open", origin, c -> c.open() ? 1 : 0)
-                .description("1 while the circuit is open: S3 failed repeatedly and misses fail fast")
-                .strongReference(true).register(registry);
         this.probe = new OriginProbe(origin, b.buckets.isEmpty() ? "layerproxy-probe"
-                : new java.util.TreeSet<>(b.buckets).first(), b.clock);
-        this.metadata = new MetadataStore(layers, origin, b.clock, b.maxAge, b.negativeTtl, b.staleIfError, metrics);
-        this.buckets = Set.copyOf(b.buckets);
+                : new TreeSet<>(b.buckets).first(), b.clock);
+        var metadata = new MetadataStore(layers, origin, b.clock, b.maxAge, b.negativeTtl, b.staleIfError, metrics);
         long budget = b.bufferMemory > 0 ? b.bufferMemory : defaultBufferMemory(b.layers);
-        this.blocks = new BlockPipeline(layers, origin, b.blockSize, budget, metrics);
-        Gauge.builder("layerproxy.buffer.capacity", blocks.budget, BlockBudget::bytes).baseUnit("bytes")
-                .description("the memory budget for block bytes (buffer-memory)").register(registry);
-        Gauge.builder("layerproxy.buffer.used", blocks.budget, BlockBudget::inUse).baseUnit("bytes")
-                .description("block bytes held now: reads, read-ahead, blocks waiting for the store")
-                .register(registry);
-        Gauge.builder("layerproxy.store.queued", blocks.store, StoreQueue::queuedBytes).baseUnit("bytes")
-                .description("block bytes waiting to be written into the layers").register(registry);
-        io.micrometer.core.instrument.FunctionCounter.builder("layerproxy.buffer.waits", blocks.budget,
-                BlockBudget::waits).description("reads that waited for block memory").register(registry);
-        io.micrometer.core.instrument.FunctionCounter.builder("layerproxy.store.skipped", blocks.store,
-                StoreQueue::skipped).description("block writes skipped because the store queue stayed full (slow"
-                + " disk)").register(registry);
+        var blocks = new BlockPipeline(layers, origin, b.blockSize, budget, metrics);
+        metrics.registerPipeline(blocks, origin);
+        this.core = new ReadCore(metadata, blocks, b.buckets);
     }
 
     public static Builder builder() {
@@ -89,60 +64,42 @@ public final class LayerProxy implements AutoCloseable {
     }
 
     /**
-     * The metadata lookup's answer: {@code info} is null when the object does not exist; {@code stale} when it is
-     * a cached version past max-age, served because the origin failed to revalidate it (stale-if-error);
-     * {@code body}, from {@link #lookupAndOpen} only, the whole object when it came with the metadata.
+     * Reads an object: its metadata from the fastest layer holding a version validated within max-age (or a "does
+     * not exist" within the negative TTL), else from the origin, once per key at a time (single flight); a cached
+     * version past max-age is revalidated with a conditional request, and served stale while the origin fails
+     * (stale-if-error). Bytes are opened from the answer. A bucket outside the allowlist is not found, without
+     * asking the origin. Close the answer.
      */
-    public record Lookup(ObjectInfo info, String layer, boolean stale, ObjectBody body) {
-        public Lookup(ObjectInfo info, String layer) {
-            this(info, layer, false, null);
-        }
-
-        public Lookup(ObjectInfo info, String layer, boolean stale) {
-            this(info, layer, stale, null);
-        }
-
-        public boolean found() {
-            return info != null;
-        }
-
-        public boolean hit() {
-            return !ORIGIN.equals(layer);
-        }
+    public CachedObject read(ObjectKey key, ReadSpec spec) {
+        return core.read(Objects.requireNonNull(key, "key"), Objects.requireNonNull(spec, "spec"));
     }
 
     /** True when requests for this bucket may reach the origin (no allowlist, or the bucket is on it). */
     public boolean allows(String bucket) {
-        return buckets.isEmpty() || buckets.contains(bucket);
+        return core.allows(bucket);
     }
 
     /**
-     * The object's current metadata, from the fastest layer holding a version validated within max-age (or a
-     * "does not exist" answer within the negative TTL), else from the origin: a conditional request when a stale
-     * version is cached, a plain one otherwise. A bucket outside the allowlist is not found, without asking.
+     * Loads an object's metadata and every block into the layers, as a read would, without a client.
+     *
+     * @return the object's size, or -1 when it does not exist
      */
-    public Lookup lookup(ObjectKey key) {
-        if (!allows(key.bucket())) {
-            return new Lookup(null, "allowlist");
+    public long warm(ObjectKey key) {
+        try (CachedObject object = read(key, ReadSpec.WHOLE)) {
+            if (!object.found()) {
+                return -1;
+            }
+            ObjectBody body = object.openWhole();
+            if (body == null) {
+                return -1;
+            }
+            try (body) {
+                body.writeTo(OutputStream.nullOutputStream());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e); // cannot happen: the sink never fails
+            }
+            return body.info().size();
         }
-        return metadata.lookup(key, null);
-    }
-
-    /**
-     * As {@link #lookup}, for a read of the whole object: when the metadata is not cached, one origin GET answers
-     * both, and the lookup's {@code body} is the whole object, open with its first block read (what
-     * {@link #open} would return). The caller must close that body, used or not. Concurrent readers of the key
-     * follow this GET rather than sending their own.
-     */
-    public Lookup lookupAndOpen(ObjectKey key) {
-        if (!allows(key.bucket())) {
-            return new Lookup(null, "allowlist");
-        }
-        Lookup lookup = metadata.lookup(key, (info, body) -> BlockReader.leading(blocks, key, info, body));
-        if (lookup.body() instanceof BlockReader reader) {
-            reader.readFirstBlock(); // after the metadata's flight ended: its waiters are following by now
-        }
-        return lookup;
     }
 
     /**
@@ -151,7 +108,7 @@ public final class LayerProxy implements AutoCloseable {
      * the next read fetches the new version, and this returns true. Not cached: false.
      */
     public boolean reconcile(Origin.Listed listed) {
-        return metadata.reconcile(listed);
+        return core.reconcile(listed);
     }
 
     /** Lists the objects under a prefix through the origin; nothing for a bucket outside the allowlist. */
@@ -168,57 +125,22 @@ public final class LayerProxy implements AutoCloseable {
 
     /** Keys whose metadata this proxy found or stored since it started: what the watch loop keeps fresh. */
     public Set<ObjectKey> trackedKeys() {
-        return Collections.unmodifiableSet(metadata.tracked());
-    }
-
-    /**
-     * Loads an object's metadata and every block into the layers, as a read would, without a client.
-     *
-     * @return the object's size, or -1 when it does not exist
-     */
-    public long warm(ObjectKey key) {
-        Lookup lookup = lookupAndOpen(key);
-        if (!lookup.found()) {
-            return -1;
-        }
-        try (ObjectBody body = lookup.body() != null ? lookup.body()
-                : open(key, lookup.info(), 0, lookup.info().size())) {
-            body.writeTo(NullOutputStream.INSTANCE);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // cannot happen: the sink never fails
-        }
-        return lookup.info().size();
-    }
-
-    /**
-     * Opens bytes {@code [start, end)} of the version {@code info} describes. The first block is read before
-     * this returns, so {@link ObjectBody#firstLayer()} is known before response headers are sent.
-     */
-    public ObjectBody open(ObjectKey key, ObjectInfo info, long start, long end) {
-        if (start < 0 || end > info.size() || start > end) {
-            throw new IllegalArgumentException("range [" + start + ", " + end + ") outside 0.." + info.size());
-        }
-        return new BlockReader(blocks, key, info, start, end);
+        return Collections.unmodifiableSet(core.trackedKeys());
     }
 
     /** Forgets the object's metadata in every layer; its blocks become unreachable and age out. */
     public void invalidate(ObjectKey key) {
-        metadata.forget(key);
+        core.invalidate(key);
     }
 
     /**
      * Removes the object's metadata and cached blocks from every local layer; the next read goes to the origin.
+     * Block writes of that version still queued are skipped.
      *
      * @return whether anything of it was cached
      */
     public boolean purge(ObjectKey key) {
-        MetadataStore.Cached cached = metadata.cached(key);
-        if (cached.info() != null) {
-            dropVersion(key, cached.info());
-        } else {
-            invalidate(key);
-        }
-        return cached.found();
+        return core.purge(key);
     }
 
     /**
@@ -228,37 +150,7 @@ public final class LayerProxy implements AutoCloseable {
      * @return how many objects were cached
      */
     public int purgePrefix(String bucket, String prefix) {
-        int purged = 0;
-        for (ObjectKey key : List.copyOf(metadata.tracked())) {
-            if (key.bucket().equals(bucket) && key.key().startsWith(prefix) && purge(key)) {
-                purged++;
-            }
-        }
-        return purged;
-    }
-
-    /** The object is no longer {@code old}: forget its metadata and drop that version's blocks everywhere. */
-    void dropVersion(ObjectKey key, ObjectInfo old) {
-        invalidate(key);
-        blocks.dropVersion(key, old);
-    }
-
-    /** The block machinery (for tests in this package). */
-    BlockPipeline blocks() {
-        return blocks;
-    }
-
-    Flights flights() {
-        return blocks.flights;
-    }
-
-    /** Waits until every block write queued so far has run (for tests and a clean shutdown). */
-    void awaitStores() throws InterruptedException {
-        var done = new java.util.concurrent.CountDownLatch(1);
-        blocks.store.run(done::countDown);
-        if (!done.await(60, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("the store queue did not drain in 60 s");
-        }
+        return core.purgePrefix(bucket, prefix);
     }
 
     /**
@@ -291,16 +183,17 @@ public final class LayerProxy implements AutoCloseable {
     }
 
     public int blockSize() {
-        return blocks.blockSize;
+        return core.blocks().blockSize;
     }
 
-    /** The memory budget for block bytes, and how much of it is in use now. */
+    /** The memory budget for block bytes. */
     public long bufferMemory() {
-        return blocks.budget.bytes();
+        return core.blocks().budget.bytes();
     }
 
+    /** Block bytes held now: reads, read-ahead, blocks waiting for the store. */
     public long bufferMemoryUsed() {
-        return blocks.budget.inUse();
+        return core.blocks().budget.inUse();
     }
 
     /** Layer failures (reads, writes, removes that threw), summed over layers; each one was served as a miss. */
@@ -310,9 +203,14 @@ public final class LayerProxy implements AutoCloseable {
 
     @Override
     public void close() {
-        blocks.close();
+        core.close();
         layers.forEach(GuardedLayer::close);
         origin.close();
+    }
+
+    /** The core (for tests in this package). */
+    ReadCore core() {
+        return core;
     }
 
     List<GuardedLayer> layers() {
@@ -321,10 +219,6 @@ public final class LayerProxy implements AutoCloseable {
 
     Origin origin() {
         return origin;
-    }
-
-    String blockKey(ObjectKey key, ObjectInfo info, long index) {
-        return blocks.blockKey(key, info, index);
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.layerproxy;
 
-import io.layerproxy.LayerProxy.Lookup;
 import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
@@ -45,6 +44,17 @@ final class MetadataStore {
         this.metrics = metrics;
     }
 
+    /**
+     * What a lookup found: {@code info} null when the object does not exist; {@code stale} for a cached version
+     * past max-age served because the origin failed (stale-if-error); {@code body} the whole object when one GET
+     * brought it with the metadata.
+     */
+    record Lookup(ObjectInfo info, String layer, boolean stale, BlockReader body) {
+        Lookup(ObjectInfo info, String layer) {
+            this(info, layer, false, null);
+        }
+    }
+
     static String metaKey(ObjectKey key) {
         return "m:" + key.bucket() + "/" + key.key();
     }
@@ -58,8 +68,10 @@ final class MetadataStore {
     }
 
     /**
-     * See {@link LayerProxy#lookup(ObjectKey)}; the allowlist is the caller's. With {@code leader}, a key whose
-     * metadata is not cached is fetched with one GET, and the lookup carries its body.
+     * The object's current metadata, from the fastest layer holding a version validated within max-age (or a "does
+     * not exist" within the negative TTL), else from the origin: a conditional request when a stale version is
+     * cached, a plain one otherwise. With {@code leader}, a key whose metadata is not cached is fetched with one
+     * GET, and the lookup carries its body. The allowlist is the caller's.
      */
     Lookup lookup(ObjectKey key, BodyLeader leader) {
         String metaKey = metaKey(key);
@@ -101,7 +113,7 @@ final class MetadataStore {
         } catch (OriginException e) {
             if (stale != null && servesStale(e, stale, now)) {
                 LOG.debug("serving a stale copy of {}: {}", key, e.getMessage());
-                return new Lookup(stale, staleLayer, true);
+                return new Lookup(stale, staleLayer, true, null);
             }
             throw e;
         }

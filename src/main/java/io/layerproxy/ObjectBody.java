@@ -5,6 +5,9 @@ import java.io.OutputStream;
 
 /** An opened span of one object version, ready to be written to a client. Close it in all cases. */
 public interface ObjectBody extends AutoCloseable {
+    /** The version these bytes are of. */
+    ObjectInfo info();
+
     /** Where the first byte came from: a layer's name or {@link LayerProxy#ORIGIN}. */
     String firstLayer();
 

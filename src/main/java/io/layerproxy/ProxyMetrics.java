@@ -18,7 +18,10 @@ final class ProxyMetrics {
     private final Counter blockWaits;
     private final Counter metadataWaits;
 
+    private final MeterRegistry registry;
+
     ProxyMetrics(MeterRegistry registry) {
+        this.registry = registry;
         this.blockWaits = flightWaits(registry, "block");
         this.metadataWaits = flightWaits(registry, "metadata");
     }
@@ -37,6 +40,25 @@ final class ProxyMetrics {
                 .description("layer operations that failed and were served as misses").tag("layer", name)
                 .register(registry);
         return new LayerMeters(layerGets(registry, name, "hit"), layerGets(registry, name, "miss"));
+    }
+
+    /** The pipeline's gauges: the block budget, the store queue, the origin circuit. */
+    void registerPipeline(BlockPipeline blocks, CircuitBreaker circuit) {
+        Gauge.builder("layerproxy.origin.circuit.open", circuit, c -> c.open() ? 1 : 0)
+                .description("1 while the circuit is open: S3 failed repeatedly and misses fail fast")
+                .strongReference(true).register(registry);
+        Gauge.builder("layerproxy.buffer.capacity", blocks.budget, BlockBudget::bytes).baseUnit("bytes")
+                .description("the memory budget for block bytes (buffer-memory)").register(registry);
+        Gauge.builder("layerproxy.buffer.used", blocks.budget, BlockBudget::inUse).baseUnit("bytes")
+                .description("block bytes held now: reads, read-ahead, blocks waiting for the store")
+                .register(registry);
+        Gauge.builder("layerproxy.store.queued", blocks.store, StoreQueue::queuedBytes).baseUnit("bytes")
+                .description("block bytes waiting to be written into the layers").register(registry);
+        FunctionCounter.builder("layerproxy.buffer.waits", blocks.budget, BlockBudget::waits)
+                .description("reads that waited for block memory").register(registry);
+        FunctionCounter.builder("layerproxy.store.skipped", blocks.store, StoreQueue::skipped)
+                .description("block writes skipped because the store queue stayed full (slow disk)")
+                .register(registry);
     }
 
     /** A reader waited for a block another reader was fetching from the origin. */

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * wherever they are queued, so no block of a version that failed its check is stored afterwards.
  *
  * <p>Bounded in bytes (within the {@link BlockBudget}: the queued blocks are budget blocks): a write that finds the
- * queue full waits briefly, then is skipped — a disk slower than the origin costs cache fills, never requests.
+ * queue full waits briefly, then is skipped, and so are the next ones until the queue is half empty again — a disk
+ * slower than the origin costs cache fills, never requests.
  */
 final class StoreQueue implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StoreQueue.class);
@@ -29,6 +30,8 @@ final class StoreQueue implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition drained = lock.newCondition();
     private long queuedBytes;
+    /** Set when a write waited in vain: until the queue is half empty again, writes that do not fit skip at once. */
+    private boolean shedding;
     private final AtomicLong epoch = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
     private final Map<String, Long> condemned = new LinkedHashMap<>(16, 0.75f, false) {
@@ -83,7 +86,8 @@ final class StoreQueue implements AutoCloseable {
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(offerWaitMillis);
             while (queuedBytes > 0 && queuedBytes + bytes > maxQueuedBytes && !closed) {
                 long left = deadline - System.nanoTime();
-                if (left <= 0) {
+                if (left <= 0 || shedding) {
+                    shedding = true;
                     skipped.incrementAndGet();
                     return false;
                 }
@@ -110,6 +114,9 @@ final class StoreQueue implements AutoCloseable {
                 lock.lock();
                 try {
                     queuedBytes -= bytes;
+                    if (queuedBytes <= maxQueuedBytes / 2) {
+                        shedding = false;
+                    }
                     drained.signalAll();
                 } finally {
                     lock.unlock();

@@ -46,7 +46,7 @@ class AllowlistTest {
                     .buckets(Set.of("public-b")).blockSize(4096).build()) {
                 ObjectKey secret = new ObjectKey("private-b", "secret");
 
-                assertFalse(proxy.lookup(secret).found());
+                assertFalse(proxy.read(secret, ReadSpec.METADATA).found());
                 assertEquals(-1, proxy.warm(secret));
                 List<Origin.Listed> listed = new ArrayList<>();
                 proxy.list("private-b", "", listed::add);

@@ -35,16 +35,16 @@ class BufferBoundTest {
                 for (int i = 0; i < 5; i++) {
                     proxy.warm(new ObjectKey("bound", "o" + i));
                 }
-                proxy.awaitStores(); // every block in memory: a reader holds one block, no read-ahead
+                proxy.core().awaitStores(); // every block in memory: a reader holds one block, no read-ahead
                 List<ObjectBody> held = new ArrayList<>();
                 for (int i = 0; i < 4; i++) { // each holds its first block, unwritten
                     ObjectKey key = new ObjectKey("bound", "o" + i);
-                    held.add(proxy.open(key, proxy.lookup(key).info(), 0, 10_000));
+                    held.add(proxy.read(key, ReadSpec.METADATA).open(0, 10_000));
                 }
                 ObjectKey fifth = new ObjectKey("bound", "o4");
-                ObjectInfo info = proxy.lookup(fifth).info();
+                ObjectInfo info = proxy.read(fifth, ReadSpec.METADATA).info();
                 CompletableFuture<byte[]> waiting = CompletableFuture.supplyAsync(() -> {
-                    try (ObjectBody body = proxy.open(fifth, info, 0, info.size())) {
+                    try (ObjectBody body = proxy.read(fifth, ReadSpec.METADATA).open(0, info.size())) {
                         var out = new ByteArrayOutputStream();
                         body.writeTo(out);
                         return out.toByteArray();
@@ -54,10 +54,10 @@ class BufferBoundTest {
                 });
 
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (proxy.blocks().budget.waits() == 0 && System.nanoTime() < deadline) {
+                while (proxy.core().blocks().budget.waits() == 0 && System.nanoTime() < deadline) {
                     Thread.onSpinWait();
                 }
-                assertEquals(1, proxy.blocks().budget.waits(), "the fifth reader waits for block memory");
+                assertEquals(1, proxy.core().blocks().budget.waits(), "the fifth reader waits for block memory");
                 assertFalse(waiting.isDone(), "the fifth reader must wait for a buffer");
                 assertEquals(4 * 4096, proxy.bufferMemoryUsed());
                 held.get(0).close();

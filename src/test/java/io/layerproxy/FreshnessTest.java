@@ -57,12 +57,12 @@ class FreshnessTest {
 
     @Test
     void withinMaxAge_metadataIsServedWithoutAskingS3() {
-        proxy.lookup(PAGE);
+        proxy.read(PAGE, ReadSpec.METADATA);
         clock.advance(Duration.ofSeconds(59));
 
-        LayerProxy.Lookup again = proxy.lookup(PAGE);
+        CachedObject again = proxy.read(PAGE, ReadSpec.METADATA);
 
-        assertEquals("memory", again.layer());
+        assertEquals("memory", again.source());
         assertEquals(1, origin.heads());
     }
 
@@ -71,13 +71,13 @@ class FreshnessTest {
         proxy.warm(PAGE);
         clock.advance(Duration.ofSeconds(61));
 
-        LayerProxy.Lookup revalidated = proxy.lookup(PAGE);
-        LayerProxy.Lookup next = proxy.lookup(PAGE);
+        CachedObject revalidated = proxy.read(PAGE, ReadSpec.METADATA);
+        CachedObject next = proxy.read(PAGE, ReadSpec.METADATA);
 
         assertTrue(revalidated.found());
         assertEquals(1, origin.revalidations(), "one conditional HEAD (If-None-Match)");
-        assertEquals("memory", next.layer(), "fresh again for another max-age");
-        try (ObjectBody body = proxy.open(PAGE, revalidated.info(), 0, revalidated.info().size())) {
+        assertEquals("memory", next.source(), "fresh again for another max-age");
+        try (ObjectBody body = revalidated.open(0, revalidated.info().size())) {
             assertEquals("memory", body.firstLayer(), "same ETag: the cached blocks are still this version");
         }
         assertEquals(1, origin.fetches(), "the warm-up's GET");
@@ -86,11 +86,11 @@ class FreshnessTest {
 
     @Test
     void afterMaxAge_aChangedObjectGetsItsNewVersion() {
-        String oldEtag = proxy.lookup(PAGE).info().etag();
+        String oldEtag = proxy.read(PAGE, ReadSpec.METADATA).info().etag();
         s3.put("fresh", "page.html", bytes("version two"));
         clock.advance(Duration.ofSeconds(61));
 
-        LayerProxy.Lookup changed = proxy.lookup(PAGE);
+        CachedObject changed = proxy.read(PAGE, ReadSpec.METADATA);
 
         assertNotEquals(oldEtag, changed.info().etag());
         assertEquals(11, changed.info().size());
@@ -98,16 +98,16 @@ class FreshnessTest {
 
     @Test
     void aMissingKey_isRememberedForTheNegativeTtl_thenAskedAgain() {
-        assertFalse(proxy.lookup(LATER).found());
+        assertFalse(proxy.read(LATER, ReadSpec.METADATA).found());
         s3.put("fresh", "later.html", bytes("now it exists"));
 
         clock.advance(Duration.ofSeconds(9));
-        LayerProxy.Lookup remembered = proxy.lookup(LATER);
+        CachedObject remembered = proxy.read(LATER, ReadSpec.METADATA);
         clock.advance(Duration.ofSeconds(2));
-        LayerProxy.Lookup asked = proxy.lookup(LATER);
+        CachedObject asked = proxy.read(LATER, ReadSpec.METADATA);
 
         assertFalse(remembered.found());
-        assertEquals("memory", remembered.layer(), "the 404 came from the cache");
+        assertEquals("memory", remembered.source(), "the 404 came from the cache");
         assertTrue(asked.found(), "after the negative TTL the origin is asked again");
         assertEquals(2, origin.heads());
     }
@@ -119,8 +119,8 @@ class FreshnessTest {
         proxy = LayerProxy.builder().addLayer(EhcacheLayer.memory(1 << 20)).origin(origin).clock(clock)
                 .negativeTtl(Duration.ZERO).build();
 
-        proxy.lookup(LATER);
-        proxy.lookup(LATER);
+        proxy.read(LATER, ReadSpec.METADATA);
+        proxy.read(LATER, ReadSpec.METADATA);
 
         assertEquals(2, origin.heads());
     }

@@ -28,9 +28,9 @@ class PromotionTest {
     Path disk;
 
     private static byte[] read(LayerProxy proxy, ObjectKey key, StringBuilder layer) throws Exception {
-        LayerProxy.Lookup lookup = proxy.lookup(key);
+        CachedObject lookup = proxy.read(key, ReadSpec.METADATA);
         var out = new ByteArrayOutputStream();
-        try (ObjectBody body = proxy.open(key, lookup.info(), 0, lookup.info().size())) {
+        try (ObjectBody body = lookup.open(0, lookup.info().size())) {
             body.writeTo(out);
             layer.setLength(0);
             layer.append(body.firstLayer());
@@ -53,20 +53,20 @@ class PromotionTest {
                     assertEquals("origin", layer.toString());
                     // the fill stores its blocks on the store thread, in order: wait for it, then forget the memory
                     // copy it made, so the next reads start from disk
-                    proxy.awaitStores();
-                    proxy.layers().get(0).remove(proxy.blockKey(new ObjectKey("promo", name),
-                            proxy.lookup(new ObjectKey("promo", name)).info(), 0));
+                    proxy.core().awaitStores();
+                    proxy.layers().get(0).remove(proxy.core().blocks().blockKey(new ObjectKey("promo", name),
+                            proxy.read(new ObjectKey("promo", name), ReadSpec.METADATA).info(), 0));
                 }
 
                 assertArrayEquals(small, read(proxy, new ObjectKey("promo", "small"), layer));
                 assertEquals("disk", layer.toString());
-                proxy.awaitStores(); // the promotion is queued like any other write
+                proxy.core().awaitStores(); // the promotion is queued like any other write
                 assertArrayEquals(small, read(proxy, new ObjectKey("promo", "small"), layer));
                 assertEquals("memory", layer.toString(), "promoted by the disk hit");
 
                 assertArrayEquals(large, read(proxy, new ObjectKey("promo", "large"), layer));
                 assertEquals("disk", layer.toString());
-                proxy.awaitStores();
+                proxy.core().awaitStores();
                 assertArrayEquals(large, read(proxy, new ObjectKey("promo", "large"), layer));
                 assertEquals("disk", layer.toString(), "a 1 MiB memory layer holds only 16 such blocks");
             }

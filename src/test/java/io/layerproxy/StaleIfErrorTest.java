@@ -105,9 +105,9 @@ class StaleIfErrorTest {
                 .maxAge(MAX_AGE).staleIfError(staleIfError).blockSize(4096).build();
     }
 
-    private static byte[] read(LayerProxy proxy, LayerProxy.Lookup lookup) throws Exception {
+    private static byte[] read(LayerProxy proxy, CachedObject lookup) throws Exception {
         var out = new ByteArrayOutputStream();
-        try (ObjectBody body = proxy.open(PAGE, lookup.info(), 0, lookup.info().size())) {
+        try (ObjectBody body = lookup.open(0, lookup.info().size())) {
             body.writeTo(out);
         }
         return out.toByteArray();
@@ -116,19 +116,19 @@ class StaleIfErrorTest {
     @Test
     void pastMaxAge_whileS3IsDown_theCachedCopyIsServedStale_untilTheBound() throws Exception {
         try (LayerProxy proxy = proxy(STALE_IF_ERROR)) {
-            read(proxy, proxy.lookup(PAGE));
+            read(proxy, proxy.read(PAGE, ReadSpec.METADATA));
             clock.advance(MAX_AGE.plusSeconds(1));
             origin.up = false;
 
-            LayerProxy.Lookup stale = proxy.lookup(PAGE);
+            CachedObject stale = proxy.read(PAGE, ReadSpec.METADATA);
 
             assertTrue(stale.found() && stale.stale(), "served, marked stale");
-            assertEquals("memory", stale.layer());
+            assertEquals("memory", stale.source());
             assertArrayEquals(BODY, read(proxy, stale), "the cached bytes, no origin read needed");
             assertEquals(1, dead.revalidations(), "S3 was asked first");
 
             clock.advance(STALE_IF_ERROR);
-            OriginException e = assertThrows(OriginException.class, () -> proxy.lookup(PAGE));
+            OriginException e = assertThrows(OriginException.class, () -> proxy.read(PAGE, ReadSpec.METADATA));
             assertEquals(OriginException.Kind.UNAVAILABLE, e.kind(), "past the bound: an error, not old bytes");
         }
     }
@@ -136,24 +136,24 @@ class StaleIfErrorTest {
     @Test
     void staleIfErrorZero_failsInsteadOfServingStale() {
         try (LayerProxy proxy = proxy(Duration.ZERO)) {
-            proxy.lookup(PAGE);
+            proxy.read(PAGE, ReadSpec.METADATA);
             clock.advance(MAX_AGE.plusSeconds(1));
             origin.up = false;
 
-            assertThrows(OriginException.class, () -> proxy.lookup(PAGE));
+            assertThrows(OriginException.class, () -> proxy.read(PAGE, ReadSpec.METADATA));
         }
     }
 
     @Test
     void whenS3IsUpAgain_theCopyIsRevalidated_andNoLongerStale() {
         try (LayerProxy proxy = proxy(STALE_IF_ERROR)) {
-            proxy.lookup(PAGE);
+            proxy.read(PAGE, ReadSpec.METADATA);
             clock.advance(MAX_AGE.plusSeconds(1));
             origin.up = false;
-            assertTrue(proxy.lookup(PAGE).stale());
+            assertTrue(proxy.read(PAGE, ReadSpec.METADATA).stale());
 
             origin.up = true;
-            LayerProxy.Lookup fresh = proxy.lookup(PAGE);
+            CachedObject fresh = proxy.read(PAGE, ReadSpec.METADATA);
 
             assertFalse(fresh.stale());
             assertEquals(1, live.revalidations());
@@ -166,21 +166,21 @@ class StaleIfErrorTest {
             origin.up = false;
             for (int i = 0; i < CircuitBreaker.FAILURES_TO_OPEN; i++) {
                 ObjectKey key = new ObjectKey("stale", "missing-" + i);
-                assertThrows(OriginException.class, () -> proxy.lookup(key));
+                assertThrows(OriginException.class, () -> proxy.read(key, ReadSpec.METADATA));
             }
             assertEquals(CircuitBreaker.FAILURES_TO_OPEN, dead.heads());
 
             for (int i = 0; i < 20; i++) {
-                assertThrows(OriginException.class, () -> proxy.lookup(PAGE), "fails fast");
+                assertThrows(OriginException.class, () -> proxy.read(PAGE, ReadSpec.METADATA), "fails fast");
             }
             assertEquals(CircuitBreaker.FAILURES_TO_OPEN, dead.heads(), "the dead S3 was left alone");
 
             origin.up = true;
-            assertThrows(OriginException.class, () -> proxy.lookup(PAGE), "still paused, even though S3 is back");
+            assertThrows(OriginException.class, () -> proxy.read(PAGE, ReadSpec.METADATA), "still paused, even though S3 is back");
             clock.advance(CircuitBreaker.OPEN_FOR);
 
-            assertTrue(proxy.lookup(PAGE).found(), "the probe goes through and closes the circuit");
-            assertFalse(proxy.lookup(new ObjectKey("stale", "other")).found(), "S3's 404, not a fast failure");
+            assertTrue(proxy.read(PAGE, ReadSpec.METADATA).found(), "the probe goes through and closes the circuit");
+            assertFalse(proxy.read(new ObjectKey("stale", "other"), ReadSpec.METADATA).found(), "S3's 404, not a fast failure");
             assertEquals(2, live.heads(), "requests go through again");
         }
     }

@@ -78,8 +78,7 @@ final class ListHandler {
         try {
             page = proxy.listPage(request);
         } catch (OriginException e) {
-            int status = Responses.status(e);
-            S3Errors.write(resp, status, S3Errors.code(status), e.getMessage(), bucket, null);
+            Responses.failure(req, resp, e, bucket, null);
             return;
         } catch (UnsupportedOperationException e) {
             S3Errors.write(resp, 501, "NotImplemented", "this proxy's origin cannot list", bucket, null);

@@ -5,7 +5,8 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import io.layerproxy.LayerProxy;
-import io.layerproxy.LayerProxy.Lookup;
+import io.layerproxy.CachedObject;
+import io.layerproxy.ReadSpec;
 import io.layerproxy.ObjectBody;
 import io.layerproxy.ObjectKey;
 import io.layerproxy.OriginException;
@@ -67,7 +68,7 @@ final class ManyHandler {
                     "POST a JSON array of \"bucket/key\" to /_many/");
             return;
         }
-        Map<ObjectKey, Lookup> entries = new LinkedHashMap<>();
+        Map<ObjectKey, CachedObject> entries = new LinkedHashMap<>();
         List<String> errors = new ArrayList<>();
         try {
             resolve(parse(req), entries, errors);
@@ -75,7 +76,7 @@ final class ManyHandler {
             Responses.error(resp, e.status, e.getMessage());
             return;
         } catch (OriginException e) {
-            Responses.originError(resp, e);
+            Responses.failure(req, resp, e, null);
             return;
         }
         resp.setStatus(HttpServletResponse.SC_OK);
@@ -83,7 +84,7 @@ final class ManyHandler {
         resp.setHeader("Content-Disposition", "attachment; filename=\"layerproxy.zip\"");
         // not try-with-resources: closing would finish the archive and make a cut entry look complete
         var zip = new ZipOutputStream(resp.getOutputStream());
-        for (Map.Entry<ObjectKey, Lookup> entry : entries.entrySet()) {
+        for (Map.Entry<ObjectKey, CachedObject> entry : entries.entrySet()) {
             write(zip, entry.getKey(), entry.getValue(), errors);
         }
         if (!errors.isEmpty()) {
@@ -127,7 +128,7 @@ final class ManyHandler {
         return items;
     }
 
-    private void resolve(List<String> items, Map<ObjectKey, Lookup> entries, List<String> errors)
+    private void resolve(List<String> items, Map<ObjectKey, CachedObject> entries, List<String> errors)
             throws Rejected {
         long total = 0;
         for (String item : items) {
@@ -166,7 +167,7 @@ final class ManyHandler {
         }
     }
 
-    private long add(ObjectKey key, Map<ObjectKey, Lookup> entries, List<String> errors, long total)
+    private long add(ObjectKey key, Map<ObjectKey, CachedObject> entries, List<String> errors, long total)
             throws Rejected {
         if (entries.containsKey(key)) {
             return total;
@@ -175,7 +176,7 @@ final class ManyHandler {
             errors.add(key + ": skipped, not a safe path inside a zip");
             return total;
         }
-        Lookup lookup = proxy.lookup(key);
+        CachedObject lookup = proxy.read(key, ReadSpec.METADATA); // holds no body: nothing to close
         if (!lookup.found()) {
             errors.add(key + ": no such object");
             return total;
@@ -192,10 +193,11 @@ final class ManyHandler {
         return sum;
     }
 
-    private void write(ZipOutputStream zip, ObjectKey key, Lookup lookup, List<String> errors) throws IOException {
+    private void write(ZipOutputStream zip, ObjectKey key, CachedObject lookup, List<String> errors)
+            throws IOException {
         ObjectBody body;
         try {
-            body = proxy.open(key, lookup.info(), 0, lookup.info().size());
+            body = lookup.open(0, lookup.info().size());
         } catch (OriginException e) {
             errors.add(key + ": " + e.getMessage());
             return;

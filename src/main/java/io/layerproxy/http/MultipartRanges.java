@@ -1,7 +1,6 @@
 package io.layerproxy.http;
 
-import io.layerproxy.LayerProxy;
-import io.layerproxy.LayerProxy.Lookup;
+import io.layerproxy.CachedObject;
 import io.layerproxy.ObjectBody;
 import io.layerproxy.ObjectInfo;
 import io.layerproxy.ObjectKey;
@@ -21,8 +20,8 @@ final class MultipartRanges {
     private MultipartRanges() {
     }
 
-    static void send(LayerProxy proxy, HttpServletRequest req, HttpServletResponse resp, ObjectKey key,
-                     Lookup lookup, List<Range> parts, boolean head) throws IOException {
+    static void send(HttpServletRequest req, HttpServletResponse resp, ObjectKey key, CachedObject lookup,
+                     List<Range> parts, boolean head) throws IOException {
         ObjectInfo info = lookup.info();
         byte[] random = new byte[12];
         ThreadLocalRandom.current().nextBytes(random);
@@ -41,9 +40,9 @@ final class MultipartRanges {
         length += trailer.length;
 
         resp.setStatus(HttpServletResponse.SC_PARTIAL_CONTENT);
-        ObjectBody first = head ? null : proxy.open(key, info, parts.get(0).first(), parts.get(0).last() + 1);
+        ObjectBody first = head ? null : lookup.open(parts.get(0).first(), parts.get(0).last() + 1);
         try {
-            Responses.objectHeaders(req, resp, key, info, first == null ? lookup.layer() : first.firstLayer());
+            Responses.objectHeaders(req, resp, key, info, lookup, first == null ? lookup.source() : first.firstLayer());
             resp.setContentType("multipart/byteranges; boundary=" + boundary);
             resp.setContentLengthLong(length);
             if (head) {
@@ -54,7 +53,7 @@ final class MultipartRanges {
                 out.write(partHeaders.get(i));
                 Range part = parts.get(i);
                 // every part reads the same version: a change aborts the response instead of mixing versions
-                try (ObjectBody body = i == 0 ? first : proxy.open(key, info, part.first(), part.last() + 1)) {
+                try (ObjectBody body = i == 0 ? first : lookup.open(part.first(), part.last() + 1)) {
                     body.writeTo(out);
                 }
             }

@@ -1,11 +1,12 @@
 package io.layerproxy.http;
 
+import io.layerproxy.CachedObject;
 import io.layerproxy.LayerProxy;
-import io.layerproxy.LayerProxy.Lookup;
 import io.layerproxy.ObjectBody;
 import io.layerproxy.ObjectInfo;
 import io.layerproxy.ObjectKey;
 import io.layerproxy.OriginException;
+import io.layerproxy.ReadSpec;
 import io.layerproxy.config.LayerProxyConfig;
 import io.layerproxy.http.ByteRanges.Range;
 import jakarta.servlet.http.HttpServletRequest;
@@ -49,21 +50,11 @@ final class ObjectHandler {
                     method + " is not allowed; use GET or HEAD", key);
             return;
         }
-        // a plain GET of a key whose metadata is not cached asks S3 once (a GET), not twice (a HEAD, then a GET)
-        Lookup lookup = null;
-        try {
-            lookup = wholeObject(req, head) ? proxy.lookupAndOpen(key) : proxy.lookup(key);
-            if (lookup.found()) {
-                if (lookup.stale()) {
-                    Responses.staleHeaders(resp);
-                }
-                serve(req, resp, key, lookup, head);
+        try (CachedObject object = proxy.read(key, wholeObject(req, head) ? ReadSpec.WHOLE : ReadSpec.METADATA)) {
+            if (object.found()) {
+                serve(req, resp, key, object, head);
             } else {
-                if (proxy.allows(key.bucket())) {
-                    // where the "does not exist" came from: the negative cache (HIT) or S3 (MISS)
-                    Responses.cacheHeaders(resp, lookup.layer());
-                }
-                notFound(req, resp, key, head);
+                notFound(req, resp, key, object, head);
             }
         } catch (OriginException e) {
             if (resp.isCommitted()) {
@@ -71,19 +62,7 @@ final class ObjectHandler {
                 LOG.warn("aborting response for {}: {}", key, e.getMessage());
                 throw new IOException("aborted: " + e.getMessage(), e);
             }
-            if (e.kind() == OriginException.Kind.CHANGED) {
-                resp.setHeader("Retry-After", "1");
-            }
-            Responses.error(req, resp, Responses.status(e), null, e.getMessage(), key);
-        } finally {
-            closeBody(lookup);
-        }
-    }
-
-    /** The body a lookup opened with its metadata: unused when the object is empty; closing twice is harmless. */
-    private static void closeBody(Lookup lookup) {
-        if (lookup != null && lookup.body() != null) {
-            lookup.body().close();
+            Responses.failure(req, resp, e, key);
         }
     }
 
@@ -94,12 +73,12 @@ final class ObjectHandler {
                 && req.getHeader("If-Unmodified-Since") == null;
     }
 
-    private void serve(HttpServletRequest req, HttpServletResponse resp, ObjectKey key, Lookup lookup, boolean head)
-            throws IOException {
-        ObjectInfo info = lookup.info();
+    private void serve(HttpServletRequest req, HttpServletResponse resp, ObjectKey key, CachedObject object,
+                       boolean head) throws IOException {
+        ObjectInfo info = object.info();
         switch (Preconditions.evaluate(req.getMethod(), name -> header(req, name), info)) {
             case NOT_MODIFIED -> {
-                Responses.notModified(resp, info, lookup.layer());
+                Responses.notModified(req, resp, object);
                 return;
             }
             case PRECONDITION_FAILED -> {
@@ -123,17 +102,21 @@ final class ObjectHandler {
         }
         List<Range> parts = ranges.whole() ? List.of() : ranges.ranges();
         if (parts.size() > 1) {
-            MultipartRanges.send(proxy, req, resp, key, lookup, parts, head);
+            MultipartRanges.send(req, resp, key, object, parts, head);
             return;
         }
         Range range = parts.isEmpty() ? null : parts.get(0);
-        send(req, resp, key, lookup, range == null ? HttpServletResponse.SC_OK : HttpServletResponse.SC_PARTIAL_CONTENT,
+        send(req, resp, key, object, range == null ? HttpServletResponse.SC_OK : HttpServletResponse.SC_PARTIAL_CONTENT,
                 range, head);
     }
 
-    private void notFound(HttpServletRequest req, HttpServletResponse resp, ObjectKey key, boolean head)
-            throws IOException {
-        boolean allowed = proxy.allows(key.bucket());
+    private void notFound(HttpServletRequest req, HttpServletResponse resp, ObjectKey key, CachedObject missing,
+                          boolean head) throws IOException {
+        boolean allowed = !LayerProxy.ALLOWLIST.equals(missing.source());
+        if (allowed) {
+            // where the "does not exist" came from: the negative cache (HIT) or S3 (MISS)
+            Responses.cacheHeaders(req, resp, missing);
+        }
         if (S3Errors.fromS3Client(req)) {
             // S3 clients get S3's answer, never a substitute page
             Responses.error(req, resp, HttpServletResponse.SC_NOT_FOUND, allowed ? "NoSuchKey" : "NoSuchBucket",
@@ -141,78 +124,44 @@ final class ObjectHandler {
             return;
         }
         // the fallback answers for missing keys of allowed buckets only; it is looked up, never recursed into
-        Lookup substitute = fallback == null || !allowed ? null
-                : wholeObject(req, head) ? proxy.lookupAndOpen(fallback) : proxy.lookup(fallback);
-        try {
-            if (substitute != null && substitute.found()) {
-                send(req, resp, fallback, substitute, fallbackStatus, null, head);
-            } else {
-                Responses.error(resp, HttpServletResponse.SC_NOT_FOUND, "no such object: " + key);
+        if (fallback != null && allowed) {
+            try (CachedObject substitute = proxy.read(fallback, wholeObject(req, head) ? ReadSpec.WHOLE
+                    : ReadSpec.METADATA)) {
+                if (substitute.found()) {
+                    send(req, resp, fallback, substitute, fallbackStatus, null, head);
+                    return;
+                }
             }
-        } finally {
-            closeBody(substitute);
         }
+        Responses.error(resp, HttpServletResponse.SC_NOT_FOUND, "no such object: " + key);
     }
 
     /** The whole object ({@code range} null) or one range of it. */
-    private void send(HttpServletRequest req, HttpServletResponse resp, ObjectKey key, Lookup lookup, int status,
+    private void send(HttpServletRequest req, HttpServletResponse resp, ObjectKey key, CachedObject object, int status,
                       Range range, boolean head) throws IOException {
-        ObjectInfo info = lookup.info();
-        long start = range == null ? 0 : range.first();
-        long end = range == null ? info.size() : range.last() + 1;
+        ObjectInfo info = object.info();
         resp.setStatus(status);
         if (range != null) {
             resp.setHeader("Content-Range", "bytes " + range.first() + "-" + range.last() + "/" + info.size());
         }
-        if (head || end == start) {
-            Responses.objectHeaders(req, resp, key, info, lookup.layer());
-            resp.setContentLengthLong(end - start);
+        long length = range == null ? info.size() : range.length();
+        if (head || length == 0) {
+            Responses.objectHeaders(req, resp, key, info, object, object.source());
+            resp.setContentLengthLong(length);
             return;
         }
-        Opened opened = range == null && lookup.body() != null ? new Opened(info, lookup.body())
-                : open(key, info, start, range == null ? -1 : end);
-        if (opened != null && range == null) {
-            end = opened.info().size(); // the whole object: of the version actually opened
-        }
-        if (opened == null || (range != null && !opened.info().sameVersionAs(info))) {
-            // gone, or changed under a range computed for the old version: nothing is sent yet, so say so
-            if (opened != null) {
-                opened.body().close();
-            }
-            resp.setHeader("Retry-After", "1");
-            Responses.error(req, resp, HttpServletResponse.SC_SERVICE_UNAVAILABLE, "SlowDown",
-                    key + " changed while being read; retry", key);
+        // a range of a version that changed meanwhile fails (CHANGED: 503, retry); the whole object starts over
+        ObjectBody opened = range == null ? object.openWhole() : object.open(range.first(), range.last() + 1);
+        if (opened == null) {
+            Responses.failure(req, resp, new OriginException(OriginException.Kind.CHANGED,
+                    key + " changed while being read; retry"), key);
             return;
         }
-        try (ObjectBody body = opened.body()) {
-            Responses.objectHeaders(req, resp, key, opened.info(), body.firstLayer());
-            resp.setContentLengthLong(end - start);
+        try (ObjectBody body = opened) {
+            Responses.objectHeaders(req, resp, key, body.info(), object, body.firstLayer());
+            resp.setContentLengthLong(range == null ? body.info().size() : length);
             body.writeTo(resp.getOutputStream());
         }
-    }
-
-    private record Opened(ObjectInfo info, ObjectBody body) {
-    }
-
-    /**
-     * Opens {@code [start, end)}, {@code end} -1 for the whole object; when the object changed since its metadata
-     * was read, starts over once with the new version. Null: deleted meanwhile.
-     */
-    private Opened open(ObjectKey key, ObjectInfo info, long start, long end) {
-        try {
-            return new Opened(info, proxy.open(key, info, start, end < 0 ? info.size() : end));
-        } catch (OriginException e) {
-            if (e.kind() != OriginException.Kind.CHANGED) {
-                throw e;
-            }
-        }
-        Lookup again = proxy.lookup(key);
-        if (!again.found()) {
-            return null;
-        }
-        ObjectInfo now = again.info();
-        long newEnd = end < 0 ? now.size() : Math.min(end, now.size());
-        return new Opened(now, proxy.open(key, now, Math.min(start, newEnd), newEnd));
     }
 
     /** A request header, repeated lines joined with commas (RFC 9110 §5.3), or null. */

@@ -31,6 +31,14 @@ final class RequestLog {
     private record Tags(String route, int status, String layer) {
     }
 
+    /** The request attribute naming the layer the answer's first byte came from. */
+    private static final String LAYER = RequestLog.class.getName() + ".layer";
+
+    /** Notes where the answer's first byte (or, without a body, its metadata) came from, for the log and meters. */
+    static void noteLayer(HttpServletRequest req, String layer) {
+        req.setAttribute(LAYER, layer);
+    }
+
     RequestLog(MeterRegistry registry) {
         this.registry = registry;
     }
@@ -58,10 +66,7 @@ final class RequestLog {
 
     void record(String route, HttpServletRequest req, CountingResponse resp, long startNanos) {
         int status = resp.getStatus();
-        String layer = resp.getHeader("X-Cache-Layer");
-        if (layer == null) {
-            layer = "none";
-        }
+        String layer = req.getAttribute(LAYER) instanceof String noted ? noted : "none";
         long bytes = resp.bytes();
         requests.computeIfAbsent(new Tags(route, status, layer), t -> Counter.builder("layerproxy.requests")
                 .description("requests served, by route, status and the layer the first byte came from")

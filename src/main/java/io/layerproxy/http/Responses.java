@@ -1,5 +1,6 @@
 package io.layerproxy.http;
 
+import io.layerproxy.CachedObject;
 import io.layerproxy.LayerProxy;
 import io.layerproxy.ObjectInfo;
 import io.layerproxy.ObjectKey;
@@ -21,7 +22,6 @@ final class Responses {
     static final DateTimeFormatter HTTP_DATE =
             DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
 
-    private static final String STALE = "STALE";
     private static final String[] DAYS = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
     private static final String[] MONTHS =
             {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
@@ -48,9 +48,12 @@ final class Responses {
         return b.append((char) ('0' + n / 10)).append((char) ('0' + n % 10));
     }
 
-    /** The headers S3 returned, plus {@code X-Cache} and {@code X-Cache-Layer} for where the answer came from. */
+    /**
+     * The headers S3 returned, plus {@code X-Cache} (HIT, MISS or STALE, from {@code read}) and {@code X-Cache-Layer}
+     * ({@code layer}: where the first byte came from).
+     */
     static void objectHeaders(HttpServletRequest req, HttpServletResponse resp, ObjectKey key, ObjectInfo info,
-                              String layer) {
+                              CachedObject read, String layer) {
         String type = info.contentType();
         if (type == null || type.isEmpty()) {
             type = req.getServletContext().getMimeType(key.key());
@@ -64,26 +67,29 @@ final class Responses {
             resp.setHeader(header.getKey(), header.getValue());
         }
         resp.setHeader("Accept-Ranges", "bytes");
-        cacheHeaders(resp, layer);
+        cacheHeaders(req, resp, read.stale(), layer);
     }
 
-    static void cacheHeaders(HttpServletResponse resp, String layer) {
-        if (STALE.equals(resp.getHeader("X-Cache"))) {
-            resp.setHeader("X-Cache-Layer", layer);
-            return;
+    /** {@code X-Cache} and {@code X-Cache-Layer} for where a read's metadata came from (a 404's too). */
+    static void cacheHeaders(HttpServletRequest req, HttpServletResponse resp, CachedObject read) {
+        cacheHeaders(req, resp, read.stale(), read.source());
+    }
+
+    private static void cacheHeaders(HttpServletRequest req, HttpServletResponse resp, boolean stale, String layer) {
+        if (stale) {
+            // a copy past max-age served because S3 failed to revalidate it (RFC 5861 stale-if-error)
+            resp.setHeader("X-Cache", "STALE");
+            resp.setHeader("Warning", "111 - \"Revalidation Failed\"");
+        } else {
+            resp.setHeader("X-Cache", LayerProxy.ORIGIN.equals(layer) ? "MISS" : "HIT");
         }
-        resp.setHeader("X-Cache", LayerProxy.ORIGIN.equals(layer) ? "MISS" : "HIT");
         resp.setHeader("X-Cache-Layer", layer);
-    }
-
-    /** A copy past max-age served because S3 failed to revalidate it (RFC 5861 stale-if-error). */
-    static void staleHeaders(HttpServletResponse resp) {
-        resp.setHeader("X-Cache", STALE);
-        resp.setHeader("Warning", "111 - \"Revalidation Failed\"");
+        RequestLog.noteLayer(req, layer);
     }
 
     /** RFC 9110 §15.4.5: a 304 carries the validators and caching headers a 200 would have. */
-    static void notModified(HttpServletResponse resp, ObjectInfo info, String layer) {
+    static void notModified(HttpServletRequest req, HttpServletResponse resp, CachedObject read) {
+        ObjectInfo info = read.info();
         resp.setStatus(HttpServletResponse.SC_NOT_MODIFIED);
         resp.setHeader("ETag", info.etag());
         if (info.lastModified() != null) {
@@ -95,24 +101,38 @@ final class Responses {
                 resp.setHeader(name, value);
             }
         }
-        cacheHeaders(resp, layer);
+        cacheHeaders(req, resp, read);
     }
 
-    /** The one mapping of origin failures to statuses. */
-    static int status(OriginException e) {
-        return switch (e.kind()) {
+    /**
+     * The one mapping of origin failures to responses, for every handler: 403 denied, 502 unavailable or a bad
+     * answer, 504 silent, 503 with {@code Retry-After} when the object changed while being read; S3 XML for S3
+     * clients ({@code key} may be null), a line of text otherwise.
+     */
+    static void failure(HttpServletRequest req, HttpServletResponse resp, OriginException e, ObjectKey key)
+            throws IOException {
+        failure(req, resp, e, key == null ? null : key.bucket(), key == null ? null : key.key());
+    }
+
+    /** {@link #failure(HttpServletRequest, HttpServletResponse, OriginException, ObjectKey)} for a bucket's request. */
+    static void failure(HttpServletRequest req, HttpServletResponse resp, OriginException e, String bucket,
+                        String key) throws IOException {
+        int status = switch (e.kind()) {
             case DENIED -> HttpServletResponse.SC_FORBIDDEN;
             case CHANGED -> HttpServletResponse.SC_SERVICE_UNAVAILABLE;
             case TIMEOUT -> HttpServletResponse.SC_GATEWAY_TIMEOUT;
             case UNAVAILABLE, BAD_RESPONSE -> HttpServletResponse.SC_BAD_GATEWAY;
         };
-    }
-
-    static void originError(HttpServletResponse resp, OriginException e) throws IOException {
+        String code = null;
         if (e.kind() == OriginException.Kind.CHANGED) {
             resp.setHeader("Retry-After", "1");
+            code = "SlowDown";
         }
-        error(resp, status(e), e.getMessage());
+        if (S3Errors.fromS3Client(req)) {
+            S3Errors.write(resp, status, code == null ? S3Errors.code(status) : code, e.getMessage(), bucket, key);
+        } else {
+            error(resp, status, e.getMessage());
+        }
     }
 
     /**

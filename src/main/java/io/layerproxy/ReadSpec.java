@@ -1,0 +1,16 @@
+package io.layerproxy;
+
+/**
+ * What a {@link LayerProxy#read} is for, so the core can pick the cheapest origin requests.
+ *
+ * @param wholeBody the whole object's bytes are wanted whatever its metadata says (a plain GET: no range, no
+ *                  precondition): when the metadata is not cached, one origin GET answers both, and the
+ *                  {@link CachedObject#openWhole()} body is that GET's. Otherwise (HEAD, ranges, conditional
+ *                  requests) the metadata is read first and bytes only if {@link CachedObject#open} asks.
+ */
+public record ReadSpec(boolean wholeBody) {
+    /** The metadata first; bytes later, if at all (HEAD, ranges, conditional requests, listings). */
+    public static final ReadSpec METADATA = new ReadSpec(false);
+    /** The whole object (an unconditional GET without a range). */
+    public static final ReadSpec WHOLE = new ReadSpec(true);
+}

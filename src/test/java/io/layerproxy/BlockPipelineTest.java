@@ -1,0 +1,159 @@
+package io.layerproxy;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.layerproxy.testing.CorruptingOrigin;
+import io.layerproxy.testing.MapLayer;
+import io.layerproxy.testing.MemoryOrigin;
+import io.layerproxy.testing.S3Fixture;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** The block pipeline on an in-memory origin: ordered stores, the memory budget, fills that meet other fills. */
+class BlockPipelineTest {
+    private static final int BLOCK = 4096;
+
+    private static byte[] read(LayerProxy proxy, ObjectKey key, long start, long end) {
+        try (CachedObject object = proxy.read(key, ReadSpec.METADATA); ObjectBody body = object.open(start, end)) {
+            var out = new ByteArrayOutputStream();
+            body.writeTo(out);
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static long blocksOf(MapLayer layer, String etag) {
+        return layer.keys().stream().filter(k -> k.startsWith("b:") && k.contains(etag)).count();
+    }
+
+    @Test
+    void bytesFailingTheMd5Check_behindAStalledDisk_leaveNoBlockOfThatVersionInAnyLayer() throws Exception {
+        ObjectKey key = new ObjectKey("bkt", "corrupt.bin");
+        byte[] bytes = S3Fixture.bytes(40 * BLOCK, 7);
+        String etag = MemoryOrigin.etag(bytes);
+        var memory = new MapLayer("memory", 64L << 20);
+        var disk = new MapLayer("disk", 64L << 20).stallWrites();
+        var origin = new CorruptingOrigin(new MemoryOrigin().put(key, bytes), 5000);
+        try (var proxy = LayerProxy.builder().addLayer(memory).addLayer(disk).origin(origin).blockSize(BLOCK)
+                .bufferMemory(256 * BLOCK).build()) {
+            OriginException failed = assertThrows(OriginException.class, () -> proxy.warm(key));
+            assertTrue(failed.getMessage().contains("do not match their ETag"), failed.getMessage());
+            assertTrue(disk.awaitStalledWrite(30), "the first block's write is held by the stalled disk");
+            // 39 writes were queued behind the stalled one before the check failed; they must not land
+            disk.resume();
+            proxy.core().awaitStores();
+
+            assertEquals(0, blocksOf(memory, etag), "memory holds no block of the bad version: " + memory.keys());
+            assertEquals(0, blocksOf(disk, etag), "disk holds no block of the bad version: " + disk.keys());
+        }
+    }
+
+    @Test
+    void aVersionDroppedWhileItsWritesWait_isNotStoredByThem_butAFillAfterTheDropIs() throws Exception {
+        ObjectKey key = new ObjectKey("bkt", "purged.bin");
+        byte[] bytes = S3Fixture.bytes(8 * BLOCK, 3);
+        String etag = MemoryOrigin.etag(bytes);
+        var disk = new MapLayer("disk", 64L << 20).stallWrites();
+        try (var proxy = LayerProxy.builder().addLayer(disk).origin(new MemoryOrigin().put(key, bytes))
+                .blockSize(BLOCK).bufferMemory(64 * BLOCK).build()) {
+            assertArrayEquals(bytes, read(proxy, key, 0, bytes.length));
+            assertTrue(disk.awaitStalledWrite(30));
+            assertTrue(proxy.purge(key), "its metadata was cached");
+            disk.resume();
+            proxy.core().awaitStores();
+            assertEquals(0, blocksOf(disk, etag), "writes queued before the purge were skipped: " + disk.keys());
+
+            assertArrayEquals(bytes, read(proxy, key, 0, bytes.length));
+            proxy.core().awaitStores();
+            assertEquals(8, blocksOf(disk, etag), "a fill after the purge is stored again");
+        }
+    }
+
+    @Test
+    void aStalledDisk_neverHoldsMoreThanTheBudget_andEveryReadCompletesWithTheRightBytes() throws Exception {
+        var origin = new MemoryOrigin();
+        List<ObjectKey> keys = new ArrayList<>();
+        List<byte[]> bodies = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            keys.add(new ObjectKey("bkt", "o" + i));
+            bodies.add(S3Fixture.bytes(30 * BLOCK + 17, i));
+            origin.put(keys.get(i), bodies.get(i));
+        }
+        var disk = new MapLayer("disk", 64L << 20).stallWrites();
+        ExecutorService clients = Executors.newFixedThreadPool(6);
+        try (var proxy = LayerProxy.builder().addLayer(disk).origin(origin).blockSize(BLOCK)
+                .bufferMemory(16 * BLOCK).build()) {
+            AtomicBoolean done = new AtomicBoolean();
+            AtomicLong mostUsed = new AtomicLong();
+            AtomicLong mostQueued = new AtomicLong();
+            CompletableFuture<Void> monitor = CompletableFuture.runAsync(() -> {
+                while (!done.get()) {
+                    mostUsed.accumulateAndGet(proxy.bufferMemoryUsed(), Math::max);
+                    mostQueued.accumulateAndGet(proxy.core().blocks().store.queuedBytes(), Math::max);
+                    Thread.onSpinWait();
+                }
+            });
+            try {
+                List<Future<byte[]>> reads = new ArrayList<>();
+                for (int round = 0; round < 2; round++) {
+                    for (ObjectKey key : keys) {
+                        reads.add(clients.submit(() -> read(proxy, key, 0, 30 * BLOCK + 17)));
+                    }
+                }
+                for (int i = 0; i < reads.size(); i++) {
+                    assertArrayEquals(bodies.get(i % keys.size()), reads.get(i).get(60, TimeUnit.SECONDS),
+                            "read " + i);
+                }
+            } finally {
+                done.set(true);
+                monitor.get(10, TimeUnit.SECONDS);
+            }
+
+            assertTrue(mostUsed.get() <= proxy.bufferMemory(), mostUsed + " > budget " + proxy.bufferMemory());
+            assertTrue(mostQueued.get() <= proxy.bufferMemory() / 2, "store queue held " + mostQueued);
+            assertTrue(proxy.core().blocks().store.skipped() > 0, "writes were skipped while the disk was stalled");
+            disk.resume();
+            proxy.core().awaitStores();
+            assertEquals(0, proxy.bufferMemoryUsed(), "every block came back");
+        } finally {
+            clients.shutdownNow();
+        }
+    }
+
+    @Test
+    void aFillStoppingAtABlockAnotherFillHolds_followsThatFill_insteadOfWaitingForItsOwnStream() throws Exception {
+        ObjectKey key = new ObjectKey("bkt", "meet.bin");
+        byte[] bytes = S3Fixture.bytes(10 * BLOCK, 5);
+        var origin = new MemoryOrigin().put(key, bytes);
+        var disk = new MapLayer("disk", 64L << 20).stallWrites(); // keeps the first fill's flights registered
+        try (var proxy = LayerProxy.builder().addLayer(disk).origin(origin).blockSize(BLOCK)
+                .bufferMemory(64 * BLOCK).build()) {
+            byte[] tail = read(proxy, key, 5L * BLOCK, bytes.length); // blocks 5..9 in flight until stored
+            assertArrayEquals(java.util.Arrays.copyOfRange(bytes, 5 * BLOCK, bytes.length), tail);
+            assertEquals(5, proxy.core().blocks().flights.size(), "blocks 5..9 wait for the stalled disk");
+
+            // blocks 0..4 from a new fill, 5..9 from the first one's handed-over blocks: nothing waits 60 s
+            assertArrayEquals(bytes, CompletableFuture.supplyAsync(() -> read(proxy, key, 0, bytes.length))
+                    .get(20, TimeUnit.SECONDS));
+            assertEquals(2, origin.reads(), "one ranged read per fill");
+            disk.resume();
+            proxy.core().awaitStores();
+            assertEquals(0, proxy.core().blocks().flights.size());
+        }
+    }
+}
