@@ -1,5 +1,7 @@
 package io.layerproxy;
 
+import io.layerproxy.cache.ReadCore;
+import io.layerproxy.origin.GuardedOrigin;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -38,25 +40,16 @@ public final class LayerProxy implements AutoCloseable {
     /** The source reported for a bucket outside the allowlist: not found, without asking the origin. */
     public static final String ALLOWLIST = "allowlist";
 
-    private final List<GuardedLayer> layers;
-    private final CircuitBreaker origin;
+    private final GuardedOrigin origin;
     private final MeterRegistry registry;
-    private final OriginProbe probe;
     private final ReadCore core;
 
     private LayerProxy(Builder b) {
         this.registry = b.registry != null ? b.registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        ProxyMetrics metrics = new ProxyMetrics(registry);
-        this.layers = b.layers.stream().map(layer -> new GuardedLayer(layer, registry)).toList();
-        this.origin = new CircuitBreaker(new MeteredOrigin(Objects.requireNonNull(b.origin, "origin"), registry),
-                b.clock);
-        this.probe = new OriginProbe(origin, b.buckets.isEmpty() ? "layerproxy-probe"
-                : new TreeSet<>(b.buckets).first(), b.clock);
-        var metadata = new MetadataStore(layers, origin, b.clock, b.maxAge, b.negativeTtl, b.staleIfError, metrics);
-        long budget = b.bufferMemory > 0 ? b.bufferMemory : defaultBufferMemory(b.layers);
-        var blocks = new BlockPipeline(layers, origin, b.blockSize, budget, metrics);
-        metrics.registerPipeline(blocks, origin);
-        this.core = new ReadCore(metadata, blocks, b.buckets);
+        this.origin = new GuardedOrigin(Objects.requireNonNull(b.origin, "origin"), registry, b.clock,
+                b.buckets.isEmpty() ? "layerproxy-probe" : new TreeSet<>(b.buckets).first());
+        this.core = new ReadCore(b.layers, origin, new ReadCore.Settings(b.blockSize, b.bufferMemory, b.maxAge,
+                b.negativeTtl, b.staleIfError, b.buckets, b.clock), registry);
     }
 
     public static Builder builder() {
@@ -166,12 +159,12 @@ public final class LayerProxy implements AutoCloseable {
     }
 
     public List<LayerState> layerStates() {
-        return layers.stream().map(l -> new LayerState(l.name(), l.capacity(), l.stats())).toList();
+        return core.layerStates();
     }
 
     /** True while S3 failed repeatedly and misses fail fast without asking it. */
     public boolean originCircuitOpen() {
-        return origin.open();
+        return origin.circuitOpen();
     }
 
     /**
@@ -179,57 +172,28 @@ public final class LayerProxy implements AutoCloseable {
      * seconds; for readiness checks.
      */
     public String originProblem() {
-        return probe.problem();
+        return origin.problem();
     }
 
-    public int blockSize() {
-        return core.blocks().blockSize;
+    /** The block pipeline now: block size, the memory budget and its use, the store queue, fills in flight. */
+    public ReadCore.Stats pipelineStats() {
+        return core.stats();
     }
 
-    /** The memory budget for block bytes. */
-    public long bufferMemory() {
-        return core.blocks().budget.bytes();
-    }
-
-    /** Block bytes held now: reads, read-ahead, blocks waiting for the store. */
-    public long bufferMemoryUsed() {
-        return core.blocks().budget.inUse();
-    }
-
-    /** Layer failures (reads, writes, removes that threw), summed over layers; each one was served as a miss. */
-    public long layerFailures() {
-        return layers.stream().mapToLong(GuardedLayer::failures).sum();
+    /** Waits until every block write queued so far has reached the layers (at most 60 s). */
+    public void awaitStores() throws InterruptedException {
+        core.awaitStores();
     }
 
     @Override
     public void close() {
         core.close();
-        layers.forEach(GuardedLayer::close);
         origin.close();
     }
 
-    /** The core (for tests in this package). */
+    /** The core (for tests). */
     ReadCore core() {
         return core;
-    }
-
-    List<GuardedLayer> layers() {
-        return layers;
-    }
-
-    Origin origin() {
-        return origin;
-    }
-
-    /**
-     * A quarter of the direct memory left beside the memory layers (Ehcache's off-heap tier is direct memory too),
-     * at most 256 MiB: enough for a few hundred concurrent block reads, never the whole JVM.
-     */
-    private static long defaultBufferMemory(List<Layer> layers) {
-        long direct = DirectMemory.max();
-        long memoryLayers = layers.stream().filter(l -> "memory".equals(l.name())).mapToLong(Layer::capacity)
-                .filter(c -> c != Long.MAX_VALUE).sum();
-        return Math.min(256L << 20, Math.max(0, direct - memoryLayers) / 4);
     }
 
     /** Composes a {@link LayerProxy}: local layers fastest first, then the origin. */

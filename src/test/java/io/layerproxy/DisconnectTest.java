@@ -91,7 +91,7 @@ class DisconnectTest {
             }
 
             assertEquals(1, slow.get().closedEarly(), "the origin read was cut, not drained");
-            assertEquals(0, proxy.proxy().core().blocks().flights.size(), "no block left registered");
+            assertEquals(0, proxy.proxy().pipelineStats().blocksInFlight(), "no block left registered");
             HttpResponse<byte[]> again = proxy.get("/slow/obj");
             assertArrayEquals(body, again.body(), "the next reader fetches what the cancelled fill never did");
             assertEquals(1, proxy.origin().fetches());

@@ -1,5 +1,6 @@
 package io.layerproxy;
 
+import io.layerproxy.origin.GuardedOrigin;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -164,20 +165,20 @@ class StaleIfErrorTest {
     void afterFiveFailuresInARow_S3IsNotAsked_untilTheCircuitProbes() {
         try (LayerProxy proxy = proxy(STALE_IF_ERROR)) {
             origin.up = false;
-            for (int i = 0; i < CircuitBreaker.FAILURES_TO_OPEN; i++) {
+            for (int i = 0; i < GuardedOrigin.FAILURES_TO_OPEN; i++) {
                 ObjectKey key = new ObjectKey("stale", "missing-" + i);
                 assertThrows(OriginException.class, () -> proxy.read(key, ReadSpec.METADATA));
             }
-            assertEquals(CircuitBreaker.FAILURES_TO_OPEN, dead.heads());
+            assertEquals(GuardedOrigin.FAILURES_TO_OPEN, dead.heads());
 
             for (int i = 0; i < 20; i++) {
                 assertThrows(OriginException.class, () -> proxy.read(PAGE, ReadSpec.METADATA), "fails fast");
             }
-            assertEquals(CircuitBreaker.FAILURES_TO_OPEN, dead.heads(), "the dead S3 was left alone");
+            assertEquals(GuardedOrigin.FAILURES_TO_OPEN, dead.heads(), "the dead S3 was left alone");
 
             origin.up = true;
             assertThrows(OriginException.class, () -> proxy.read(PAGE, ReadSpec.METADATA), "still paused, even though S3 is back");
-            clock.advance(CircuitBreaker.OPEN_FOR);
+            clock.advance(GuardedOrigin.OPEN_FOR);
 
             assertTrue(proxy.read(PAGE, ReadSpec.METADATA).found(), "the probe goes through and closes the circuit");
             assertFalse(proxy.read(new ObjectKey("stale", "other"), ReadSpec.METADATA).found(), "S3's 404, not a fast failure");

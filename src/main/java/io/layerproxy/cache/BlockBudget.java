@@ -1,4 +1,6 @@
-package io.layerproxy;
+package io.layerproxy.cache;
+
+import io.layerproxy.OriginException;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentLinkedQueue;

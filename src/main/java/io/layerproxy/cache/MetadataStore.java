@@ -1,4 +1,10 @@
-package io.layerproxy;
+package io.layerproxy.cache;
+
+import io.layerproxy.ObjectKey;
+import io.layerproxy.ObjectInfo;
+import io.layerproxy.Origin;
+import io.layerproxy.OriginException;
+import io.layerproxy.LayerProxy;
 
 import java.io.InputStream;
 import java.time.Clock;

@@ -1,4 +1,6 @@
-package io.layerproxy;
+package io.layerproxy.cache;
+
+import io.layerproxy.OriginException;
 
 import java.io.IOException;
 import java.io.InputStream;

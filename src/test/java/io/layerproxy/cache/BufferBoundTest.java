@@ -1,4 +1,12 @@
-package io.layerproxy;
+package io.layerproxy.cache;
+
+import static io.layerproxy.CoreAccess.core;
+
+import io.layerproxy.ObjectKey;
+import io.layerproxy.ObjectInfo;
+import io.layerproxy.ObjectBody;
+import io.layerproxy.ReadSpec;
+import io.layerproxy.LayerProxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -35,7 +43,7 @@ class BufferBoundTest {
                 for (int i = 0; i < 5; i++) {
                     proxy.warm(new ObjectKey("bound", "o" + i));
                 }
-                proxy.core().awaitStores(); // every block in memory: a reader holds one block, no read-ahead
+                proxy.awaitStores(); // every block in memory: a reader holds one block, no read-ahead
                 List<ObjectBody> held = new ArrayList<>();
                 for (int i = 0; i < 4; i++) { // each holds its first block, unwritten
                     ObjectKey key = new ObjectKey("bound", "o" + i);
@@ -54,19 +62,19 @@ class BufferBoundTest {
                 });
 
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (proxy.core().blocks().budget.waits() == 0 && System.nanoTime() < deadline) {
+                while (core(proxy).blocks().budget.waits() == 0 && System.nanoTime() < deadline) {
                     Thread.onSpinWait();
                 }
-                assertEquals(1, proxy.core().blocks().budget.waits(), "the fifth reader waits for block memory");
+                assertEquals(1, core(proxy).blocks().budget.waits(), "the fifth reader waits for block memory");
                 assertFalse(waiting.isDone(), "the fifth reader must wait for a buffer");
-                assertEquals(4 * 4096, proxy.bufferMemoryUsed());
+                assertEquals(4 * 4096, proxy.pipelineStats().bufferUsed());
                 held.get(0).close();
 
                 assertEquals(10_000, waiting.get(30, TimeUnit.SECONDS).length);
                 for (ObjectBody body : held) {
                     body.close();
                 }
-                assertEquals(0, proxy.bufferMemoryUsed(), "every block came back");
+                assertEquals(0, proxy.pipelineStats().bufferUsed(), "every block came back");
             }
         }
     }

@@ -1,4 +1,8 @@
-package io.layerproxy;
+package io.layerproxy.origin;
+
+import io.layerproxy.ObjectKey;
+import io.layerproxy.Origin;
+import io.layerproxy.OriginException;
 
 import java.time.Clock;
 import java.time.Duration;

@@ -1,4 +1,6 @@
-package io.layerproxy;
+package io.layerproxy.cache;
+
+import io.layerproxy.ObjectInfo;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -1,4 +1,13 @@
-package io.layerproxy;
+package io.layerproxy.cache;
+
+import static io.layerproxy.CoreAccess.core;
+
+import io.layerproxy.ObjectKey;
+import io.layerproxy.OriginException;
+import io.layerproxy.ObjectBody;
+import io.layerproxy.CachedObject;
+import io.layerproxy.ReadSpec;
+import io.layerproxy.LayerProxy;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -56,7 +65,7 @@ class BlockPipelineTest {
             assertTrue(disk.awaitStalledWrite(30), "the first block's write is held by the stalled disk");
             // 39 writes were queued behind the stalled one before the check failed; they must not land
             disk.resume();
-            proxy.core().awaitStores();
+            proxy.awaitStores();
 
             assertEquals(0, blocksOf(memory, etag), "memory holds no block of the bad version: " + memory.keys());
             assertEquals(0, blocksOf(disk, etag), "disk holds no block of the bad version: " + disk.keys());
@@ -75,11 +84,11 @@ class BlockPipelineTest {
             assertTrue(disk.awaitStalledWrite(30));
             assertTrue(proxy.purge(key), "its metadata was cached");
             disk.resume();
-            proxy.core().awaitStores();
+            proxy.awaitStores();
             assertEquals(0, blocksOf(disk, etag), "writes queued before the purge were skipped: " + disk.keys());
 
             assertArrayEquals(bytes, read(proxy, key, 0, bytes.length));
-            proxy.core().awaitStores();
+            proxy.awaitStores();
             assertEquals(8, blocksOf(disk, etag), "a fill after the purge is stored again");
         }
     }
@@ -103,8 +112,8 @@ class BlockPipelineTest {
             AtomicLong mostQueued = new AtomicLong();
             CompletableFuture<Void> monitor = CompletableFuture.runAsync(() -> {
                 while (!done.get()) {
-                    mostUsed.accumulateAndGet(proxy.bufferMemoryUsed(), Math::max);
-                    mostQueued.accumulateAndGet(proxy.core().blocks().store.queuedBytes(), Math::max);
+                    mostUsed.accumulateAndGet(proxy.pipelineStats().bufferUsed(), Math::max);
+                    mostQueued.accumulateAndGet(core(proxy).blocks().store.queuedBytes(), Math::max);
                     Thread.onSpinWait();
                 }
             });
@@ -124,12 +133,12 @@ class BlockPipelineTest {
                 monitor.get(10, TimeUnit.SECONDS);
             }
 
-            assertTrue(mostUsed.get() <= proxy.bufferMemory(), mostUsed + " > budget " + proxy.bufferMemory());
-            assertTrue(mostQueued.get() <= proxy.bufferMemory() / 2, "store queue held " + mostQueued);
-            assertTrue(proxy.core().blocks().store.skipped() > 0, "writes were skipped while the disk was stalled");
+            assertTrue(mostUsed.get() <= proxy.pipelineStats().bufferCapacity(), mostUsed + " > budget " + proxy.pipelineStats().bufferCapacity());
+            assertTrue(mostQueued.get() <= proxy.pipelineStats().bufferCapacity() / 2, "store queue held " + mostQueued);
+            assertTrue(core(proxy).blocks().store.skipped() > 0, "writes were skipped while the disk was stalled");
             disk.resume();
-            proxy.core().awaitStores();
-            assertEquals(0, proxy.bufferMemoryUsed(), "every block came back");
+            proxy.awaitStores();
+            assertEquals(0, proxy.pipelineStats().bufferUsed(), "every block came back");
         } finally {
             clients.shutdownNow();
         }
@@ -145,15 +154,15 @@ class BlockPipelineTest {
                 .bufferMemory(64 * BLOCK).build()) {
             byte[] tail = read(proxy, key, 5L * BLOCK, bytes.length); // blocks 5..9 in flight until stored
             assertArrayEquals(java.util.Arrays.copyOfRange(bytes, 5 * BLOCK, bytes.length), tail);
-            assertEquals(5, proxy.core().blocks().flights.size(), "blocks 5..9 wait for the stalled disk");
+            assertEquals(5, proxy.pipelineStats().blocksInFlight(), "blocks 5..9 wait for the stalled disk");
 
             // blocks 0..4 from a new fill, 5..9 from the first one's handed-over blocks: nothing waits 60 s
             assertArrayEquals(bytes, CompletableFuture.supplyAsync(() -> read(proxy, key, 0, bytes.length))
                     .get(20, TimeUnit.SECONDS));
             assertEquals(2, origin.reads(), "one ranged read per fill");
             disk.resume();
-            proxy.core().awaitStores();
-            assertEquals(0, proxy.core().blocks().flights.size());
+            proxy.awaitStores();
+            assertEquals(0, proxy.pipelineStats().blocksInFlight());
         }
     }
 }

@@ -1,4 +1,9 @@
-package io.layerproxy;
+package io.layerproxy.origin;
+
+import io.layerproxy.ObjectKey;
+import io.layerproxy.ObjectInfo;
+import io.layerproxy.Origin;
+import io.layerproxy.OriginException;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

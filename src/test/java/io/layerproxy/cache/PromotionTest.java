@@ -1,4 +1,12 @@
-package io.layerproxy;
+package io.layerproxy.cache;
+
+import static io.layerproxy.CoreAccess.core;
+
+import io.layerproxy.ObjectKey;
+import io.layerproxy.ObjectBody;
+import io.layerproxy.CachedObject;
+import io.layerproxy.ReadSpec;
+import io.layerproxy.LayerProxy;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -53,20 +61,20 @@ class PromotionTest {
                     assertEquals("origin", layer.toString());
                     // the fill stores its blocks on the store thread, in order: wait for it, then forget the memory
                     // copy it made, so the next reads start from disk
-                    proxy.core().awaitStores();
-                    proxy.layers().get(0).remove(proxy.core().blocks().blockKey(new ObjectKey("promo", name),
+                    proxy.awaitStores();
+                    core(proxy).layers().get(0).remove(core(proxy).blocks().blockKey(new ObjectKey("promo", name),
                             proxy.read(new ObjectKey("promo", name), ReadSpec.METADATA).info(), 0));
                 }
 
                 assertArrayEquals(small, read(proxy, new ObjectKey("promo", "small"), layer));
                 assertEquals("disk", layer.toString());
-                proxy.core().awaitStores(); // the promotion is queued like any other write
+                proxy.awaitStores(); // the promotion is queued like any other write
                 assertArrayEquals(small, read(proxy, new ObjectKey("promo", "small"), layer));
                 assertEquals("memory", layer.toString(), "promoted by the disk hit");
 
                 assertArrayEquals(large, read(proxy, new ObjectKey("promo", "large"), layer));
                 assertEquals("disk", layer.toString());
-                proxy.core().awaitStores();
+                proxy.awaitStores();
                 assertArrayEquals(large, read(proxy, new ObjectKey("promo", "large"), layer));
                 assertEquals("disk", layer.toString(), "a 1 MiB memory layer holds only 16 such blocks");
             }

@@ -1,4 +1,4 @@
-package io.layerproxy;
+package io.layerproxy.cache;
 
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,4 +1,11 @@
-package io.layerproxy;
+package io.layerproxy.cache;
+
+import io.layerproxy.ObjectKey;
+import io.layerproxy.ObjectInfo;
+import io.layerproxy.OriginException;
+import io.layerproxy.ObjectBody;
+import io.layerproxy.CachedObject;
+import io.layerproxy.ReadSpec;
 
 /**
  * One read's answer ({@link CachedObject}): the metadata lookup's result and, for a {@link ReadSpec#WHOLE} read of

@@ -1,7 +1,11 @@
-package io.layerproxy;
+package io.layerproxy.cache;
 
-import io.layerproxy.Flights.Fill;
-import io.layerproxy.Flights.Flight;
+import io.layerproxy.ObjectKey;
+import io.layerproxy.ObjectInfo;
+import io.layerproxy.OriginException;
+
+import io.layerproxy.cache.Flights.Fill;
+import io.layerproxy.cache.Flights.Flight;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.SocketTimeoutException;

@@ -1,4 +1,4 @@
-package io.layerproxy;
+package io.layerproxy.cache;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,4 +1,6 @@
-package io.layerproxy;
+package io.layerproxy.cache;
+
+import io.layerproxy.Layer;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.ByteBuffer;

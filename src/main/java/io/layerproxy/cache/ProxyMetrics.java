@@ -1,4 +1,6 @@
-package io.layerproxy;
+package io.layerproxy.cache;
+
+import io.layerproxy.Origin;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -42,11 +44,8 @@ final class ProxyMetrics {
         return new LayerMeters(layerGets(registry, name, "hit"), layerGets(registry, name, "miss"));
     }
 
-    /** The pipeline's gauges: the block budget, the store queue, the origin circuit. */
-    void registerPipeline(BlockPipeline blocks, CircuitBreaker circuit) {
-        Gauge.builder("layerproxy.origin.circuit.open", circuit, c -> c.open() ? 1 : 0)
-                .description("1 while the circuit is open: S3 failed repeatedly and misses fail fast")
-                .strongReference(true).register(registry);
+    /** The pipeline's gauges: the block budget and the store queue. */
+    void registerPipeline(BlockPipeline blocks) {
         Gauge.builder("layerproxy.buffer.capacity", blocks.budget, BlockBudget::bytes).baseUnit("bytes")
                 .description("the memory budget for block bytes (buffer-memory)").register(registry);
         Gauge.builder("layerproxy.buffer.used", blocks.budget, BlockBudget::inUse).baseUnit("bytes")

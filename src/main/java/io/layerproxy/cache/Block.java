@@ -1,4 +1,4 @@
-package io.layerproxy;
+package io.layerproxy.cache;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -1,4 +1,9 @@
-package io.layerproxy;
+package io.layerproxy.cache;
+
+import io.layerproxy.ObjectKey;
+import io.layerproxy.ObjectInfo;
+import io.layerproxy.Origin;
+import io.layerproxy.LayerProxy;
 
 import java.util.List;
 import java.util.concurrent.ExecutorService;

@@ -1,4 +1,4 @@
-package io.layerproxy;
+package io.layerproxy.cache;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
 import java.lang.management.ManagementFactory;

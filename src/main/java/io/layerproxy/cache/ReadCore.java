@@ -1,0 +1,154 @@
+package io.layerproxy.cache;
+
+import io.layerproxy.ObjectKey;
+import io.layerproxy.ObjectInfo;
+import io.layerproxy.Origin;
+import io.layerproxy.CachedObject;
+import io.layerproxy.ReadSpec;
+import io.layerproxy.LayerProxy;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.layerproxy.Layer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The core's reads and drops: metadata through the {@link MetadataStore}, bytes through the {@link BlockPipeline},
+ * the allowlist in front of both. {@link LayerProxy} is its public face; this class is internal, not API.
+ */
+public final class ReadCore implements AutoCloseable {
+    /** What {@link LayerProxy.Builder} collected; {@code bufferMemory} 0 picks the default. */
+    public record Settings(int blockSize, long bufferMemory, Duration maxAge, Duration negativeTtl,
+                           Duration staleIfError, Set<String> buckets, Clock clock) {
+    }
+
+    /** The block pipeline now, for metrics, the status page and tests. */
+    public record Stats(int blockSize, long bufferCapacity, long bufferUsed, long bufferWaits, long storeQueued,
+                        long storeSkipped, int blocksInFlight, long layerFailures) {
+    }
+
+    private final List<GuardedLayer> layers;
+    private final MetadataStore metadata;
+    private final BlockPipeline blocks;
+    private final Set<String> buckets;
+
+    /** The core over {@code layers} (fastest first) and {@code origin}, its meters in {@code registry}. */
+    public ReadCore(List<Layer> layers, Origin origin, Settings settings, MeterRegistry registry) {
+        var metrics = new ProxyMetrics(registry);
+        this.layers = layers.stream().map(layer -> new GuardedLayer(layer, registry)).toList();
+        this.metadata = new MetadataStore(this.layers, origin, settings.clock(), settings.maxAge(),
+                settings.negativeTtl(), settings.staleIfError(), metrics);
+        long budget = settings.bufferMemory() > 0 ? settings.bufferMemory() : defaultBufferMemory(layers);
+        this.blocks = new BlockPipeline(this.layers, origin, settings.blockSize(), budget, metrics);
+        metrics.registerPipeline(blocks);
+        this.buckets = Set.copyOf(settings.buckets());
+    }
+
+    /**
+     * A quarter of the direct memory left beside the memory layers (Ehcache's off-heap tier is direct memory too),
+     * at most 256 MiB: enough for a few hundred concurrent block reads, never the whole JVM.
+     */
+    private static long defaultBufferMemory(List<Layer> layers) {
+        long direct = DirectMemory.max();
+        long memoryLayers = layers.stream().filter(l -> "memory".equals(l.name())).mapToLong(Layer::capacity)
+                .filter(c -> c != Long.MAX_VALUE).sum();
+        return Math.min(256L << 20, Math.max(0, direct - memoryLayers) / 4);
+    }
+
+    public boolean allows(String bucket) {
+        return buckets.isEmpty() || buckets.contains(bucket);
+    }
+
+    public CachedObject read(ObjectKey key, ReadSpec spec) {
+        if (!allows(key.bucket())) {
+            return ObjectRead.missing(this, key, LayerProxy.ALLOWLIST);
+        }
+        MetadataStore.BodyLeader leader = spec.wholeBody()
+                ? (info, body) -> BlockReader.leading(blocks, key, info, body) : null;
+        MetadataStore.Lookup found = metadata.lookup(key, leader);
+        return new ObjectRead(this, key, found.info(), found.layer(), found.stale(), found.body());
+    }
+
+    BlockReader open(ObjectKey key, ObjectInfo info, long start, long end) {
+        if (start < 0 || end > info.size() || start > end) {
+            throw new IllegalArgumentException("range [" + start + ", " + end + ") outside 0.." + info.size());
+        }
+        return new BlockReader(blocks, key, info, start, end);
+    }
+
+    public boolean reconcile(Origin.Listed listed) {
+        return metadata.reconcile(listed);
+    }
+
+    public Set<ObjectKey> trackedKeys() {
+        return metadata.tracked();
+    }
+
+    public void invalidate(ObjectKey key) {
+        metadata.forget(key);
+    }
+
+    public boolean purge(ObjectKey key) {
+        MetadataStore.Cached cached = metadata.cached(key);
+        if (cached.info() != null) {
+            dropVersion(key, cached.info());
+        } else {
+            invalidate(key);
+        }
+        return cached.found();
+    }
+
+    public int purgePrefix(String bucket, String prefix) {
+        int purged = 0;
+        for (ObjectKey key : List.copyOf(metadata.tracked())) {
+            if (key.bucket().equals(bucket) && key.key().startsWith(prefix) && purge(key)) {
+                purged++;
+            }
+        }
+        return purged;
+    }
+
+    /** The object is no longer {@code old}: forget its metadata and drop that version's blocks everywhere. */
+    void dropVersion(ObjectKey key, ObjectInfo old) {
+        invalidate(key);
+        blocks.dropVersion(key, old);
+    }
+
+    BlockPipeline blocks() {
+        return blocks;
+    }
+
+    public Stats stats() {
+        return new Stats(blocks.blockSize, blocks.budget.bytes(), blocks.budget.inUse(), blocks.budget.waits(),
+                blocks.store.queuedBytes(), blocks.store.skipped(), blocks.flights.size(),
+                layers.stream().mapToLong(GuardedLayer::failures).sum());
+    }
+
+    public List<LayerProxy.LayerState> layerStates() {
+        return layers.stream().map(l -> new LayerProxy.LayerState(l.name(), l.capacity(), l.stats())).toList();
+    }
+
+    /** The layers, as the core guards them (for tests). */
+    List<GuardedLayer> layers() {
+        return layers;
+    }
+
+    /** Waits until every block write queued so far has run (for tests and a clean shutdown). */
+    public void awaitStores() throws InterruptedException {
+        var done = new CountDownLatch(1);
+        blocks.store.run(done::countDown);
+        if (!done.await(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the store queue did not drain in 60 s");
+        }
+    }
+
+    @Override
+    public void close() {
+        blocks.close();
+        layers.forEach(GuardedLayer::close);
+    }
+}
