@@ -1,5 +1,7 @@
 package io.layerproxy;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The answer of one {@link LayerProxy#read}: the object's metadata, or that it does not exist; where that came
  * from; whether it is a stale copy; and its bytes, opened on demand. Close it in all cases: a
@@ -40,7 +42,7 @@ public interface CachedObject extends AutoCloseable {
      * When the object changed since its metadata was read, the read starts over once with the new version
      * ({@link ObjectBody#info()} says which). Null when the object was deleted meanwhile.
      */
-    ObjectBody openWhole();
+    @Nullable ObjectBody openWhole();
 
     /** Closes a body opened with the metadata and not taken by {@link #openWhole()}; harmless twice. */
     @Override

@@ -1,5 +1,7 @@
 package io.layerproxy;
 
+import org.jspecify.annotations.Nullable;
+
 import io.layerproxy.cache.ReadCore;
 import io.layerproxy.origin.GuardedOrigin;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -112,7 +114,7 @@ public final class LayerProxy implements AutoCloseable {
     }
 
     /** One ListObjectsV2 page from the origin; null for a missing bucket or one outside the allowlist. */
-    public Origin.ListPage listPage(Origin.ListRequest request) {
+    public Origin.@Nullable ListPage listPage(Origin.ListRequest request) {
         return allows(request.bucket()) ? origin.listPage(request) : null;
     }
 
@@ -171,7 +173,7 @@ public final class LayerProxy implements AutoCloseable {
      * Null when the origin answers requests (even with 403 or 404), else why not. Sends at most one HEAD every few
      * seconds; for readiness checks.
      */
-    public String originProblem() {
+    public @Nullable String originProblem() {
         return origin.problem();
     }
 
@@ -203,7 +205,7 @@ public final class LayerProxy implements AutoCloseable {
         public static final int MAX_BLOCK_SIZE = 64 << 20;
 
         private final List<Layer> layers = new ArrayList<>();
-        private Origin origin;
+        private @Nullable Origin origin;
         private int blockSize = 1 << 20;
         private Duration maxAge = Duration.ofSeconds(60);
         private Clock clock = Clock.systemUTC();
@@ -211,7 +213,7 @@ public final class LayerProxy implements AutoCloseable {
         private Duration negativeTtl = Duration.ofSeconds(10);
         private Duration staleIfError = Duration.ofDays(1);
         private long bufferMemory;
-        private MeterRegistry registry;
+        private @Nullable MeterRegistry registry;
 
         private Builder() {
         }

@@ -1,5 +1,7 @@
 package io.layerproxy;
 
+import org.jspecify.annotations.Nullable;
+
 import java.io.IOException;
 import java.io.OutputStream;
 
@@ -8,8 +10,8 @@ public interface ObjectBody extends AutoCloseable {
     /** The version these bytes are of. */
     ObjectInfo info();
 
-    /** Where the first byte came from: a layer's name or {@link LayerProxy#ORIGIN}. */
-    String firstLayer();
+    /** Where the first byte came from: a layer's name or {@link LayerProxy#ORIGIN}; null for an empty span. */
+    @Nullable String firstLayer();
 
     /**
      * Writes every byte of the span. An {@link OriginException} thrown part-way means the response must be

@@ -1,5 +1,7 @@
 package io.layerproxy;
 
+import org.jspecify.annotations.Nullable;
+
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
@@ -18,7 +20,7 @@ import java.util.TreeMap;
  *                     {@code Expires}, {@code x-amz-meta-*}); names as sent to clients
  * @param validatedAt  when the origin last confirmed this version; metadata older than max-age is revalidated
  */
-public record ObjectInfo(long size, String etag, Instant lastModified, String contentType,
+public record ObjectInfo(long size, String etag, @Nullable Instant lastModified, @Nullable String contentType,
                          Map<String, String> headers, Instant validatedAt) {
     public ObjectInfo {
         if (size < 0) {
@@ -35,7 +37,7 @@ public record ObjectInfo(long size, String etag, Instant lastModified, String co
     }
 
     /** True when both describe the same bytes: same ETag and same size. */
-    public boolean sameVersionAs(ObjectInfo other) {
+    public boolean sameVersionAs(@Nullable ObjectInfo other) {
         return other != null && etag.equals(other.etag) && size == other.size;
     }
 }

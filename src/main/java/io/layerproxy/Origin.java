@@ -1,5 +1,7 @@
 package io.layerproxy;
 
+import org.jspecify.annotations.Nullable;
+
 import java.io.InputStream;
 import java.util.function.Consumer;
 
@@ -9,7 +11,7 @@ import java.util.function.Consumer;
  */
 public interface Origin extends AutoCloseable {
     /** The current version's metadata, or null when the key or its bucket does not exist. */
-    ObjectInfo head(ObjectKey key);
+    @Nullable ObjectInfo head(ObjectKey key);
 
     /**
      * Streams bytes {@code first..last} (inclusive) of exactly the version {@code version} describes (its ETag
@@ -28,7 +30,7 @@ public interface Origin extends AutoCloseable {
      * learns both from one GET instead of a HEAD and then a GET. Closing the body early aborts it. Origins that
      * cannot do it in one request keep this default: the metadata first, then a read of exactly that version.
      */
-    default Fetched fetch(ObjectKey key) {
+    default @Nullable Fetched fetch(ObjectKey key) {
         ObjectInfo info = head(key);
         if (info == null) {
             return null;
@@ -42,7 +44,7 @@ public interface Origin extends AutoCloseable {
      * supports one. Returns {@code cached} itself when it is, the new version's metadata when it changed, null
      * when the object is gone.
      */
-    default ObjectInfo revalidate(ObjectKey key, ObjectInfo cached) {
+    default @Nullable ObjectInfo revalidate(ObjectKey key, ObjectInfo cached) {
         return head(key);
     }
 
@@ -54,16 +56,17 @@ public interface Origin extends AutoCloseable {
     void list(String bucket, String prefix, Consumer<Listed> each);
 
     /** What an S3 client asked of ListObjectsV2; null fields were not given. */
-    record ListRequest(String bucket, String prefix, String delimiter, Integer maxKeys, String continuationToken,
-                       String startAfter) {
+    record ListRequest(String bucket, @Nullable String prefix, @Nullable String delimiter, @Nullable Integer maxKeys,
+                       @Nullable String continuationToken, @Nullable String startAfter) {
     }
 
     /** One object of a {@link ListPage}. */
-    record ListedObject(String key, java.time.Instant lastModified, String etag, long size, String storageClass) {
+    record ListedObject(String key, java.time.@Nullable Instant lastModified, String etag, long size,
+                        @Nullable String storageClass) {
     }
 
     /** One page of ListObjectsV2, as S3 returned it. */
-    record ListPage(boolean truncated, String nextContinuationToken, java.util.List<ListedObject> contents,
+    record ListPage(boolean truncated, @Nullable String nextContinuationToken, java.util.List<ListedObject> contents,
                     java.util.List<String> commonPrefixes) {
     }
 
@@ -71,7 +74,7 @@ public interface Origin extends AutoCloseable {
      * One page of ListObjectsV2 exactly as asked, for S3 clients listing through the proxy; null when the bucket
      * does not exist. Origins that cannot list pages throw {@link UnsupportedOperationException}.
      */
-    default ListPage listPage(ListRequest request) {
+    default @Nullable ListPage listPage(ListRequest request) {
         throw new UnsupportedOperationException("this origin does not serve ListObjectsV2");
     }
 

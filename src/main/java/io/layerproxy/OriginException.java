@@ -1,6 +1,11 @@
 package io.layerproxy;
 
-/** The origin could not answer; {@link #kind()} says why, and decides the status a client sees. */
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A read could not be answered, almost always because the origin could not answer; {@link #kind()} says why, and
+ * decides the status a client sees.
+ */
 public final class OriginException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
@@ -15,12 +20,14 @@ public final class OriginException extends RuntimeException {
         /** The origin did not answer in time. */
         TIMEOUT,
         /** The origin answered with something that cannot be the object's bytes (short, wrong range). */
-        BAD_RESPONSE
+        BAD_RESPONSE,
+        /** The proxy itself had no block memory free in time (every buffer in use by other reads): overload. */
+        BUSY
     }
 
     private final Kind kind;
 
-    public OriginException(Kind kind, String message, Throwable cause) {
+    public OriginException(Kind kind, String message, @Nullable Throwable cause) {
         super(message, cause);
         this.kind = kind;
     }

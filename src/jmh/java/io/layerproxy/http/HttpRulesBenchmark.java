@@ -59,11 +59,11 @@ public class HttpRulesBenchmark {
 
     @Benchmark
     public String lastModifiedByFormatter() {
-        return Responses.HTTP_DATE.format(info.lastModified());
+        return HttpDates.HTTP_DATE.format(info.lastModified());
     }
 
     @Benchmark
     public String lastModifiedByHand() {
-        return Responses.httpDate(info.lastModified());
+        return HttpDates.format(info.lastModified());
     }
 }

@@ -43,7 +43,7 @@ final class BlockBudget {
     /**
      * A block, waiting up to {@code timeout} for one to be given back.
      *
-     * @throws OriginException of kind {@code TIMEOUT} when none came back in time (a 503 for the client)
+     * @throws OriginException of kind {@code BUSY} when none came back in time (a 503 for the client)
      */
     Block take(long timeout, TimeUnit unit, Object forWhat) {
         // the untimed tryAcquire barges past the fair queue: there is almost always a permit, and the fair, timed
@@ -61,7 +61,7 @@ final class BlockBudget {
             throw new OriginException(OriginException.Kind.UNAVAILABLE, "interrupted waiting for block memory", e);
         }
         exhausted.incrementAndGet();
-        throw new OriginException(OriginException.Kind.TIMEOUT, "no block memory free for " + forWhat + " in "
+        throw new OriginException(OriginException.Kind.BUSY, "no block memory free for " + forWhat + " in "
                 + unit.toSeconds(timeout) + " s: the memory budget (" + bytes() + " bytes) is in use by other reads");
     }
 

@@ -107,6 +107,12 @@ public final class ConfigParser {
                     + LayerProxy.Builder.MAX_BLOCK_SIZE, blockText);
         }
 
+        long bufferMemory = size(Option.BUFFER_MEMORY, values.single(Option.BUFFER_MEMORY), 0);
+        if (bufferMemory != 0 && bufferMemory < 4 * blockSize) {
+            throw invalid(Option.BUFFER_MEMORY, "0 (automatic) or at least 4 blocks (" + 4 * blockSize + ")",
+                    values.single(Option.BUFFER_MEMORY));
+        }
+
         String token = values.single(Option.ADMIN_TOKEN);
         if (token != null && token.length() < 16) {
             throw new ConfigException("admin-token must be at least 16 characters, was: " + token.length()
@@ -120,7 +126,7 @@ public final class ConfigParser {
 
         return new LayerProxyConfig(host, port, region, endpoint, pathStyle, onDne, onDneStatus, cacheSize, diskDir,
                 diskSize, seconds(Option.WATCH, values.single(Option.WATCH)), prefetch, buckets,
-                seconds(Option.MAX_AGE, values.single(Option.MAX_AGE)), (int) blockSize,
+                seconds(Option.MAX_AGE, values.single(Option.MAX_AGE)), (int) blockSize, bufferMemory,
                 seconds(Option.NEGATIVE_TTL, values.single(Option.NEGATIVE_TTL)), token, manyMaxEntries,
                 manyMaxBytes, originTimeout(values.single(Option.ORIGIN_TIMEOUT)),
                 seconds(Option.STALE_IF_ERROR, values.single(Option.STALE_IF_ERROR)),

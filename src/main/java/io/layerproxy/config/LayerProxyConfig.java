@@ -22,6 +22,7 @@ import java.util.TreeSet;
  * @param buckets     allowed buckets; empty allows any
  * @param diskSize    disk layer bytes; zero turns the disk layer off
  * @param adminToken  bearer token for state-changing endpoints, or null when they are off
+ * @param bufferMemory   the memory budget for blocks in transit; 0 picks it from the direct memory
  * @param manyMaxEntries most objects in one {@code POST /_many/} zip
  * @param manyMaxBytes   most object bytes in one {@code POST /_many/} zip
  * @param originTimeout  how long S3 may stay silent before a read fails
@@ -31,7 +32,7 @@ import java.util.TreeSet;
 public record LayerProxyConfig(String listenHost, int listenPort, String awsRegion, URI s3Endpoint,
                                boolean pathStyle, ObjectKey onDne, int onDneStatus, long cacheSize, Path diskDir,
                                long diskSize, Duration watch, List<BucketPrefix> prefetch, Set<String> buckets,
-                               Duration maxAge, int blockSize, Duration negativeTtl, String adminToken,
+                               Duration maxAge, int blockSize, long bufferMemory, Duration negativeTtl, String adminToken,
                                int manyMaxEntries, long manyMaxBytes, Duration originTimeout,
                                Duration staleIfError, Duration drainTimeout) {
 
@@ -70,6 +71,7 @@ public record LayerProxyConfig(String listenHost, int listenPort, String awsRegi
         d.put("buckets", buckets.isEmpty() ? "(any)" : new TreeSet<>(buckets).toString());
         d.put("max-age", String.valueOf(maxAge.toSeconds()));
         d.put("block-size", String.valueOf(blockSize));
+        d.put("buffer-memory", bufferMemory == 0 ? "(auto)" : String.valueOf(bufferMemory));
         d.put("negative-ttl", String.valueOf(negativeTtl.toSeconds()));
         d.put("admin-token", adminToken == null ? "(off)" : "(set)");
         d.put("origin-timeout", String.valueOf(originTimeout.toSeconds()));

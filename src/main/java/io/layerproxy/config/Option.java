@@ -34,6 +34,9 @@ public enum Option {
             "Seconds before cached metadata is revalidated with S3."),
     BLOCK_SIZE("block-size", "LAYERPROXY_BLOCK_BYTES", "1048576", "BYTES",
             "Cache block size in bytes (4k to 64m)."),
+    BUFFER_MEMORY("buffer-memory", "LAYERPROXY_BUFFER_BYTES", "0", "BYTES",
+            "Memory for blocks in transit (reads, read-ahead, blocks waiting for the disk), in pooled direct buffers;"
+                    + " at least 4 blocks. 0: a quarter of the direct memory the memory layer leaves, at most 256m."),
     NEGATIVE_TTL("negative-ttl", "LAYERPROXY_NEGATIVE_TTL", "10", "SECONDS", "Seconds a 404 is remembered."),
     ADMIN_TOKEN("admin-token", "LAYERPROXY_ADMIN_TOKEN", null, "TOKEN",
             "Bearer token for purge and other state-changing endpoints; unset turns them off."),

@@ -32,6 +32,7 @@ public final class ProxyFactory {
     public static LayerProxy create(LayerProxyConfig config, Origin origin) {
         var builder = LayerProxy.builder()
                 .blockSize(config.blockSize())
+                .bufferMemory(config.bufferMemory())
                 .maxAge(config.maxAge())
                 .negativeTtl(config.negativeTtl())
                 .staleIfError(config.staleIfError())

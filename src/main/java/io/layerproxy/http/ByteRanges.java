@@ -8,27 +8,27 @@ import java.util.List;
  * RFC 9110 §14 byte ranges, servlet-free. A header that is not valid {@code bytes=} syntax is ignored (the
  * whole object is sent); valid ranges none of which is satisfiable make a 416.
  */
-final class ByteRanges {
+public final class ByteRanges {
     /**
      * More ranges than this in one request are refused with 416: §14.2 lets a server reject "a set of many small
      * ranges", a sign of a broken client or a denial-of-service attempt.
      */
-    static final int MAX_RANGES = 64;
+    public static final int MAX_RANGES = 64;
 
     /** One satisfiable range, both ends inclusive. */
-    record Range(long first, long last) {
-        long length() {
+    public record Range(long first, long last) {
+        public long length() {
             return last - first + 1;
         }
     }
 
     /** The decision: {@code ranges} null means "send the whole object", empty means 416. */
-    record Parsed(List<Range> ranges) {
-        boolean whole() {
+    public record Parsed(List<Range> ranges) {
+        public boolean whole() {
             return ranges == null;
         }
 
-        boolean unsatisfiable() {
+        public boolean unsatisfiable() {
             return ranges != null && ranges.isEmpty();
         }
     }
@@ -38,7 +38,7 @@ final class ByteRanges {
     private ByteRanges() {
     }
 
-    static Parsed parse(String header, long size) {
+    public static Parsed parse(String header, long size) {
         if (header == null) {
             return WHOLE;
         }

@@ -12,15 +12,15 @@ import java.util.function.Function;
  * RFC 9110 §13 conditional requests, servlet-free: {@link #evaluate} runs the preconditions in the order of
  * §13.2.2, one method per header. Headers are read through a function (name → combined value, or null).
  */
-final class Preconditions {
+public final class Preconditions {
     /** What the preconditions decided. */
-    enum Outcome { PROCEED, NOT_MODIFIED, PRECONDITION_FAILED }
+    public enum Outcome { PROCEED, NOT_MODIFIED, PRECONDITION_FAILED }
 
     private Preconditions() {
     }
 
     /** §13.2.2: If-Match, else If-Unmodified-Since; then If-None-Match, else If-Modified-Since (GET/HEAD). */
-    static Outcome evaluate(String method, Function<String, String> headers, ObjectInfo info) {
+    public static Outcome evaluate(String method, Function<String, String> headers, ObjectInfo info) {
         boolean getOrHead = "GET".equals(method) || "HEAD".equals(method);
         String ifMatch = headers.apply("If-Match");
         if (ifMatch != null) {
@@ -48,7 +48,7 @@ final class Preconditions {
     }
 
     /** §13.1.1: true when "*" or any listed entity tag matches strongly (a weak tag never does). */
-    static boolean ifMatch(String header, String etag) {
+    public static boolean ifMatch(String header, String etag) {
         if (header.trim().equals("*")) {
             return true;
         }
@@ -61,13 +61,13 @@ final class Preconditions {
     }
 
     /** §13.1.4: true (proceed) unless the object was modified after the date; an invalid date is ignored. */
-    static boolean ifUnmodifiedSince(String header, Instant lastModified) {
+    public static boolean ifUnmodifiedSince(String header, Instant lastModified) {
         Instant date = parseDate(header);
         return date == null || lastModified == null || !seconds(lastModified).isAfter(date);
     }
 
     /** §13.1.2: true (proceed) when no listed tag matches weakly; "*" matches any existing object. */
-    static boolean ifNoneMatch(String header, String etag) {
+    public static boolean ifNoneMatch(String header, String etag) {
         if (header.trim().equals("*")) {
             return false;
         }
@@ -80,7 +80,7 @@ final class Preconditions {
     }
 
     /** §13.1.3: true (proceed) when modified after the date; an invalid date, or no Last-Modified, is ignored. */
-    static boolean ifModifiedSince(String header, Instant lastModified) {
+    public static boolean ifModifiedSince(String header, Instant lastModified) {
         Instant date = parseDate(header);
         return date == null || lastModified == null || seconds(lastModified).isAfter(date);
     }
@@ -89,7 +89,7 @@ final class Preconditions {
      * §13.1.5: true when the Range may be honoured: an entity tag that matches strongly, or a date equal to
      * Last-Modified. Anything else (a weak tag, an invalid date) means: send the whole object.
      */
-    static boolean ifRange(String header, ObjectInfo info) {
+    public static boolean ifRange(String header, ObjectInfo info) {
         String value = header.trim();
         if (value.startsWith("\"") || value.startsWith("W/")) {
             return strongMatch(value, info.etag());
@@ -121,7 +121,7 @@ final class Preconditions {
     }
 
     /** An IMF-fixdate (RFC 9110 §5.6.7), or null when the value is not one. */
-    static Instant parseDate(String value) {
+    public static Instant parseDate(String value) {
         try {
             return ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
         } catch (DateTimeParseException e) {

@@ -2,7 +2,7 @@ package io.layerproxy.server;
 
 import io.layerproxy.LayerProxy;
 import io.layerproxy.config.LayerProxyConfig;
-import io.layerproxy.http.LayerProxyFilter;
+import io.layerproxy.servlet.LayerProxyFilter;
 import io.layerproxy.watch.BackgroundTasks;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServlet;

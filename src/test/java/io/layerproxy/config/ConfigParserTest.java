@@ -119,6 +119,17 @@ class ConfigParserTest {
     }
 
     @Test
+    void bufferMemory_isAutomaticByDefault_acceptsSizes_andRefusesLessThanFourBlocks() {
+        assertEquals(0, ConfigParser.parse(Map.of(), Map.of(), Map.of()).bufferMemory());
+        assertEquals(64L << 20, ConfigParser.parse(flags(Option.BUFFER_MEMORY, "64m"), Map.of(), Map.of()).bufferMemory());
+        assertEquals(32L << 20, ConfigParser.parse(Map.of(), Map.of("LAYERPROXY_BUFFER_BYTES", "32m"),
+                Map.of()).bufferMemory());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigParser.parse(flags(Option.BUFFER_MEMORY, "2m"), Map.of(), Map.of()));
+        assertTrue(e.getMessage().contains("buffer-memory"), e.getMessage());
+    }
+
+    @Test
     void legacyMisspelledWatchEnv_isStillRead_andTheCorrectNameWins() {
         assertEquals(Duration.ofSeconds(7),
                 ConfigParser.parse(Map.of(), Map.of("LAYERPROXY_WATHC_DELAY", "7"), Map.of()).watch());

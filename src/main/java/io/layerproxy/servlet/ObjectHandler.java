@@ -1,4 +1,7 @@
-package io.layerproxy.http;
+package io.layerproxy.servlet;
+
+import io.layerproxy.http.ByteRanges;
+import io.layerproxy.http.Preconditions;
 
 import io.layerproxy.CachedObject;
 import io.layerproxy.LayerProxy;

@@ -1,4 +1,4 @@
-package io.layerproxy.http;
+package io.layerproxy.servlet;
 
 import io.layerproxy.LayerProxy;
 import io.layerproxy.ObjectKey;

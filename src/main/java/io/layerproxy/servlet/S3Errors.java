@@ -1,4 +1,4 @@
-package io.layerproxy.http;
+package io.layerproxy.servlet;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;

@@ -1,8 +1,9 @@
-package io.layerproxy.http;
+package io.layerproxy.ops;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.layerproxy.LayerProxy;
+import io.layerproxy.cache.ReadCore;
 import io.layerproxy.config.LayerProxyConfig;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,7 +24,7 @@ import java.util.Map;
  * of named values, read from the proxy and its meters) rendered as JSON or as a small self-refreshing HTML page.
  * Secrets never appear: the configuration comes from {@link LayerProxyConfig#describe()}, which masks them.
  */
-final class StatusPage {
+public final class StatusPage {
     private static final JsonFactory JSON = new JsonFactory();
     private static final Instant STARTED = Instant.now();
 
@@ -31,14 +32,14 @@ final class StatusPage {
     private final LayerProxyConfig config;
     private final InFlight inFlight;
 
-    StatusPage(LayerProxy proxy, LayerProxyConfig config, InFlight inFlight) {
+    public StatusPage(LayerProxy proxy, LayerProxyConfig config, InFlight inFlight) {
         this.proxy = proxy;
         this.config = config;
         this.inFlight = inFlight;
     }
 
     /** Section name to its content: a map of values, or a list of rows (maps with the same keys). */
-    Map<String, Object> snapshot() {
+    public Map<String, Object> snapshot() {
         MeterRegistry registry = proxy.meterRegistry();
         Map<String, Object> s = new LinkedHashMap<>();
         Map<String, Object> server = new LinkedHashMap<>();
@@ -79,6 +80,18 @@ final class StatusPage {
         }
         s.put("layers", layers);
 
+        ReadCore.Stats pipeline = proxy.pipelineStats();
+        Map<String, Object> blocks = new LinkedHashMap<>();
+        blocks.put("block size", (long) pipeline.blockSize());
+        blocks.put("buffer memory", pipeline.bufferCapacity());
+        blocks.put("in use", pipeline.bufferUsed());
+        blocks.put("fill", percent(pipeline.bufferUsed(), pipeline.bufferCapacity()));
+        blocks.put("waits for memory", pipeline.bufferWaits());
+        blocks.put("queued for the layers", pipeline.storeQueued());
+        blocks.put("writes skipped (slow layer)", pipeline.storeSkipped());
+        blocks.put("blocks in flight", (long) pipeline.blocksInFlight());
+        s.put("blocks", blocks);
+
         Map<String, Object> origin = new LinkedHashMap<>();
         long requests = (long) sum(registry, "layerproxy.origin.requests");
         long ok = (long) sum(registry, "layerproxy.origin.requests", "outcome", "ok");
@@ -118,12 +131,12 @@ final class StatusPage {
         return s;
     }
 
-    String json() throws IOException {
+    public String json() throws IOException {
         return json(snapshot(), true);
     }
 
     /** Maps, lists, numbers, booleans and strings as one JSON document (with a final newline). */
-    static String json(Object value, boolean pretty) throws IOException {
+    public static String json(Object value, boolean pretty) throws IOException {
         var out = new StringWriter();
         try (JsonGenerator g = JSON.createGenerator(out)) {
             if (pretty) {
@@ -134,7 +147,7 @@ final class StatusPage {
         return out + "\n";
     }
 
-    String html() {
+    public String html() {
         var h = new StringBuilder(8192);
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
                 .append("<meta http-equiv=\"refresh\" content=\"5\"><title>layerproxy status</title><style>")
@@ -211,7 +224,7 @@ final class StatusPage {
     }
 
     /** The sum of the counts (counters, timers) of every meter named {@code name} with these tags. */
-    static double sum(MeterRegistry registry, String name, String... tags) {
+    public static double sum(MeterRegistry registry, String name, String... tags) {
         double total = 0;
         for (Meter m : registry.find(name).tags(tags).meters()) {
             total += count(m);
@@ -249,7 +262,7 @@ final class StatusPage {
         return v == null ? "dev" : v;
     }
 
-    static String escape(String s) {
+    public static String escape(String s) {
         var out = new StringBuilder(s.length());
         for (char c : s.toCharArray()) {
             switch (c) {

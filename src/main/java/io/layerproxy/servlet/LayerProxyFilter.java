@@ -1,4 +1,6 @@
-package io.layerproxy.http;
+package io.layerproxy.servlet;
+
+import io.layerproxy.ops.InFlight;
 
 import io.layerproxy.LayerProxy;
 import io.layerproxy.config.ConfigParser;

@@ -1,4 +1,4 @@
-package io.layerproxy.http;
+package io.layerproxy.servlet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -211,8 +211,12 @@ class OperationsTest {
     @Test
     void status_showsLayersOriginAndConfiguration_asHtmlAndJson_neverTheToken() throws Exception {
         try (var s3 = new S3Fixture(s3Server).bucket("ops").put("ops", "a", S3Fixture.bytes(2000, 1));
-             var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(), "admin-token", TOKEN)) {
+             var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(), "admin-token", TOKEN,
+                     "buffer-memory", "8m")) {
             proxy.get("/ops/a");
+            // the miss's block reaches the layers on the store thread: on a busy machine the second GET could
+            // otherwise come first and miss again (the hit ratio below was flaky under load for that reason)
+            proxy.proxy().awaitStores();
             proxy.get("/ops/a");
             HttpResponse<byte[]> html = proxy.get("/_layerproxy/status");
             String page = new String(html.body(), StandardCharsets.UTF_8);
@@ -235,6 +239,10 @@ class OperationsTest {
             assertEquals("closed", fields.get("origin.circuit"));
             assertEquals("(set)", fields.get("configuration.admin-token"));
             assertEquals(s3.endpoint().toString(), fields.get("origin.endpoint"));
+            assertEquals(String.valueOf(8 << 20), fields.get("blocks.buffer memory"), "--buffer-memory 8m");
+            assertEquals("0", fields.get("blocks.in use"), "no block held between requests");
+            assertEquals("0", fields.get("blocks.blocks in flight"));
+            assertEquals(String.valueOf(8 << 20), fields.get("configuration.buffer-memory"));
             assertFalse(new String(json.body(), StandardCharsets.UTF_8).contains(TOKEN));
         }
     }

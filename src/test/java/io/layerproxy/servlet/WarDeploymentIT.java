@@ -1,4 +1,4 @@
-package io.layerproxy.http;
+package io.layerproxy.servlet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -92,7 +92,7 @@ class WarDeploymentIT {
             assertTrue(libs.stream().anyMatch(n -> n.contains("s3-")), libs.toString());
             assertFalse(libs.stream().anyMatch(n -> n.contains("jetty") || n.contains("servlet-api")), libs.toString());
             assertTrue(zip.getEntry("WEB-INF/web.xml") != null);
-            assertTrue(zip.getEntry("WEB-INF/classes/io/layerproxy/http/LayerProxyFilter.class") != null);
+            assertTrue(zip.getEntry("WEB-INF/classes/io/layerproxy/servlet/LayerProxyFilter.class") != null);
         }
     }
 }

@@ -1,4 +1,4 @@
-package io.layerproxy.http;
+package io.layerproxy.ops;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -9,15 +9,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * draining (readiness turns 503, so load balancers stop sending) and waits until none is left or the time is up.
  * Entering and leaving cost one atomic operation each; only a drain takes the lock.
  */
-final class InFlight {
+public final class InFlight {
     private final AtomicInteger count = new AtomicInteger();
     private volatile boolean draining;
 
-    void enter() {
+    public void enter() {
         count.incrementAndGet();
     }
 
-    void exit() {
+    public void exit() {
         if (count.decrementAndGet() == 0 && draining) {
             synchronized (this) {
                 notifyAll();
@@ -25,16 +25,16 @@ final class InFlight {
         }
     }
 
-    int count() {
+    public int count() {
         return count.get();
     }
 
-    boolean draining() {
+    public boolean draining() {
         return draining;
     }
 
     /** Waits up to {@code timeout} for the requests in flight to end; returns how many are still going. */
-    int drain(Duration timeout) {
+    public int drain(Duration timeout) {
         draining = true;
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (this) {

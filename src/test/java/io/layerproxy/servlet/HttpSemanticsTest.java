@@ -1,5 +1,8 @@
-package io.layerproxy.http;
+package io.layerproxy.servlet;
 
+import io.layerproxy.http.ByteRanges;
+import io.layerproxy.http.HttpDates;
+import io.layerproxy.http.Preconditions;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -66,9 +69,9 @@ class HttpSemanticsTest {
     private String expand(String template) {
         String unquoted = etag.substring(1, etag.length() - 1);
         return template.replace("W/E", "W/\"" + unquoted + "\"").replace("E", etag)
-                .replace("LM-1h", Responses.HTTP_DATE.format(lastModified.minus(Duration.ofHours(1))))
-                .replace("LM+1h", Responses.HTTP_DATE.format(lastModified.plus(Duration.ofHours(1))))
-                .replace("LM", Responses.HTTP_DATE.format(lastModified));
+                .replace("LM-1h", HttpDates.HTTP_DATE.format(lastModified.minus(Duration.ofHours(1))))
+                .replace("LM+1h", HttpDates.HTTP_DATE.format(lastModified.plus(Duration.ofHours(1))))
+                .replace("LM", HttpDates.HTTP_DATE.format(lastModified));
     }
 
     private HttpResponse<byte[]> send(String method, String... headerPairs) throws Exception {

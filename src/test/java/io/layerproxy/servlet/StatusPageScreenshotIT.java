@@ -1,4 +1,4 @@
-package io.layerproxy.http;
+package io.layerproxy.servlet;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

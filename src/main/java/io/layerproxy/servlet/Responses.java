@@ -1,4 +1,6 @@
-package io.layerproxy.http;
+package io.layerproxy.servlet;
+
+import io.layerproxy.http.HttpDates;
 
 import io.layerproxy.CachedObject;
 import io.layerproxy.LayerProxy;
@@ -9,43 +11,11 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.Locale;
 import java.util.Map;
 
 /** Response headers for objects, and the one mapping of failures to statuses. */
 final class Responses {
-    /** IMF-fixdate (RFC 9110 §5.6.7): always two-digit days, always GMT. */
-    static final DateTimeFormatter HTTP_DATE =
-            DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
-
-    private static final String[] DAYS = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-    private static final String[] MONTHS =
-            {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-
     private Responses() {
-    }
-
-    /**
-     * {@link #HTTP_DATE} by hand: the formatter was in 13 of 242 JFR samples of 4 KiB hits; this is about 3x cheaper
-     * (HttpRulesBenchmark). Same output for every instant from year 1 to 9999 ({@code ResponsesTest}).
-     */
-    static String httpDate(Instant instant) {
-        LocalDateTime t = LocalDateTime.ofEpochSecond(instant.getEpochSecond(), 0, ZoneOffset.UTC);
-        var b = new StringBuilder(29).append(DAYS[t.getDayOfWeek().ordinal()]).append(", ");
-        twoDigits(b, t.getDayOfMonth()).append(' ').append(MONTHS[t.getMonthValue() - 1]).append(' ');
-        int year = t.getYear();
-        b.append(year < 1000 ? (year < 100 ? (year < 10 ? "000" : "00") : "0") : "").append(year).append(' ');
-        twoDigits(b, t.getHour()).append(':');
-        twoDigits(b, t.getMinute()).append(':');
-        return twoDigits(b, t.getSecond()).append(" GMT").toString();
-    }
-
-    private static StringBuilder twoDigits(StringBuilder b, int n) {
-        return b.append((char) ('0' + n / 10)).append((char) ('0' + n % 10));
     }
 
     /**
@@ -61,7 +31,7 @@ final class Responses {
         resp.setContentType(type == null ? "application/octet-stream" : type);
         resp.setHeader("ETag", info.etag());
         if (info.lastModified() != null) {
-            resp.setHeader("Last-Modified", httpDate(info.lastModified()));
+            resp.setHeader("Last-Modified", HttpDates.format(info.lastModified()));
         }
         for (Map.Entry<String, String> header : info.headers().entrySet()) {
             resp.setHeader(header.getKey(), header.getValue());
@@ -93,7 +63,7 @@ final class Responses {
         resp.setStatus(HttpServletResponse.SC_NOT_MODIFIED);
         resp.setHeader("ETag", info.etag());
         if (info.lastModified() != null) {
-            resp.setHeader("Last-Modified", httpDate(info.lastModified()));
+            resp.setHeader("Last-Modified", HttpDates.format(info.lastModified()));
         }
         for (String name : new String[] {"Cache-Control", "Expires"}) {
             String value = info.headers().get(name);
@@ -106,7 +76,8 @@ final class Responses {
 
     /**
      * The one mapping of origin failures to responses, for every handler: 403 denied, 502 unavailable or a bad
-     * answer, 504 silent, 503 with {@code Retry-After} when the object changed while being read; S3 XML for S3
+     * answer, 504 silent, 503 with {@code Retry-After} when the object changed while being read or no block memory
+     * was free in time; S3 XML for S3
      * clients ({@code key} may be null), a line of text otherwise.
      */
     static void failure(HttpServletRequest req, HttpServletResponse resp, OriginException e, ObjectKey key)
@@ -119,12 +90,12 @@ final class Responses {
                         String key) throws IOException {
         int status = switch (e.kind()) {
             case DENIED -> HttpServletResponse.SC_FORBIDDEN;
-            case CHANGED -> HttpServletResponse.SC_SERVICE_UNAVAILABLE;
+            case CHANGED, BUSY -> HttpServletResponse.SC_SERVICE_UNAVAILABLE;
             case TIMEOUT -> HttpServletResponse.SC_GATEWAY_TIMEOUT;
             case UNAVAILABLE, BAD_RESPONSE -> HttpServletResponse.SC_BAD_GATEWAY;
         };
         String code = null;
-        if (e.kind() == OriginException.Kind.CHANGED) {
+        if (e.kind() == OriginException.Kind.CHANGED || e.kind() == OriginException.Kind.BUSY) {
             resp.setHeader("Retry-After", "1");
             code = "SlowDown";
         }

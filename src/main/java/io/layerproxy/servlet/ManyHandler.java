@@ -1,4 +1,4 @@
-package io.layerproxy.http;
+package io.layerproxy.servlet;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
