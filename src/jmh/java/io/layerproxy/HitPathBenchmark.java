@@ -34,7 +34,9 @@ import org.openjdk.jmh.infra.Blackhole;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgs = {"-Xmx1g", "-XX:MaxDirectMemorySize=1g"})
+@Fork(
+        value = 1,
+        jvmArgs = {"-Xmx1g", "-XX:MaxDirectMemorySize=1g"})
 public class HitPathBenchmark {
     @Param({"memory", "disk"})
     public String layer;

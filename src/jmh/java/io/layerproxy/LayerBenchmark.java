@@ -30,7 +30,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 4, time = 2)
-@Fork(value = 1, jvmArgs = {"-Xmx1g", "-XX:MaxDirectMemorySize=1g", "-XX:G1HeapRegionSize=4m"})
+@Fork(
+        value = 1,
+        jvmArgs = {"-Xmx1g", "-XX:MaxDirectMemorySize=1g", "-XX:G1HeapRegionSize=4m"})
 public class LayerBenchmark {
     private static final int BLOCK = 1 << 20;
     private static final int STORED = 128;

@@ -19,8 +19,15 @@ final class MapOrigin implements Origin {
     @Override
     public ObjectInfo head(ObjectKey key) {
         byte[] bytes = objects.get(key);
-        return bytes == null ? null : new ObjectInfo(bytes.length, "\"v1-" + key.key() + "\"", Instant.EPOCH,
-                "application/octet-stream", Map.of("Cache-Control", "max-age=60"), Instant.now());
+        return bytes == null
+                ? null
+                : new ObjectInfo(
+                        bytes.length,
+                        "\"v1-" + key.key() + "\"",
+                        Instant.EPOCH,
+                        "application/octet-stream",
+                        Map.of("Cache-Control", "max-age=60"),
+                        Instant.now());
     }
 
     @Override
@@ -34,6 +41,5 @@ final class MapOrigin implements Origin {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 }

@@ -44,7 +44,9 @@ import software.amazon.awssdk.services.s3.S3Client;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 5, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgs = {"-Xmx1g", "-XX:MaxDirectMemorySize=1g"})
+@Fork(
+        value = 1,
+        jvmArgs = {"-Xmx1g", "-XX:MaxDirectMemorySize=1g"})
 public class MissPathBenchmark {
     private static final int KEYS = 512;
 
@@ -68,8 +70,12 @@ public class MissPathBenchmark {
         s3proxy.beforeEach();
         byte[] bytes = new byte[size];
         new Random(1).nextBytes(bytes);
-        try (S3Client seeder = S3Client.builder().endpointOverride(s3proxy.getUri()).forcePathStyle(true)
-                .region(Region.US_EAST_1).credentialsProvider(AnonymousCredentialsProvider.create()).build()) {
+        try (S3Client seeder = S3Client.builder()
+                .endpointOverride(s3proxy.getUri())
+                .forcePathStyle(true)
+                .region(Region.US_EAST_1)
+                .credentialsProvider(AnonymousCredentialsProvider.create())
+                .build()) {
             seeder.createBucket(b -> b.bucket("bench"));
             for (int i = 0; i < KEYS; i++) {
                 keys[i] = new ObjectKey("bench", "k/" + i);
@@ -78,7 +84,9 @@ public class MissPathBenchmark {
             }
         }
         origin = newOrigin();
-        var builder = LayerProxy.builder().origin(newOrigin()).addLayer(EhcacheLayer.memory(64L << 20))
+        var builder = LayerProxy.builder()
+                .origin(newOrigin())
+                .addLayer(EhcacheLayer.memory(64L << 20))
                 .maxAge(Duration.ofDays(1));
         if (layers.contains("disk")) {
             dir = Files.createTempDirectory("layerproxy-jmh");
@@ -88,8 +96,12 @@ public class MissPathBenchmark {
     }
 
     private S3Origin newOrigin() {
-        return S3Origin.create(S3Clients.create("us-east-1", s3proxy.getUri(), true,
-                Map.of("AWS_ACCESS_KEY_ID", "access", "AWS_SECRET_ACCESS_KEY", "secret"), Duration.ofSeconds(30)));
+        return S3Origin.create(S3Clients.create(
+                "us-east-1",
+                s3proxy.getUri(),
+                true,
+                Map.of("AWS_ACCESS_KEY_ID", "access", "AWS_SECRET_ACCESS_KEY", "secret"),
+                Duration.ofSeconds(30)));
     }
 
     @TearDown(Level.Trial)
@@ -143,7 +155,8 @@ public class MissPathBenchmark {
     /** A whole miss as a plain GET makes it: lookup, one GetObject, blocks stored, every byte written. */
     @Benchmark
     public long proxyMiss(ColdKey cold) throws IOException {
-        try (CachedObject object = proxy.read(cold.key, ReadSpec.WHOLE); ObjectBody body = object.openWhole()) {
+        try (CachedObject object = proxy.read(cold.key, ReadSpec.WHOLE);
+                ObjectBody body = object.openWhole()) {
             body.writeTo(OutputStream.nullOutputStream());
             return body.info().size();
         }

@@ -42,7 +42,8 @@ public interface CachedObject extends AutoCloseable {
      * When the object changed since its metadata was read, the read starts over once with the new version
      * ({@link ObjectBody#info()} says which). Null when the object was deleted meanwhile.
      */
-    @Nullable ObjectBody openWhole();
+    @Nullable
+    ObjectBody openWhole();
 
     /** Closes a body opened with the metadata and not taken by {@link #openWhole()}; harmless twice. */
     @Override

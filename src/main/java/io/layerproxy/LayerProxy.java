@@ -1,7 +1,5 @@
 package io.layerproxy;
 
-import org.jspecify.annotations.Nullable;
-
 import io.layerproxy.cache.ReadCore;
 import io.layerproxy.origin.GuardedOrigin;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,6 +17,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The read-through cache: answers metadata and bytes of S3 objects from the fastest layer that holds them,
@@ -48,10 +47,17 @@ public final class LayerProxy implements AutoCloseable {
 
     private LayerProxy(Builder b) {
         this.registry = b.registry != null ? b.registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        this.origin = new GuardedOrigin(Objects.requireNonNull(b.origin, "origin"), registry, b.clock,
+        this.origin = new GuardedOrigin(
+                Objects.requireNonNull(b.origin, "origin"),
+                registry,
+                b.clock,
                 b.buckets.isEmpty() ? "layerproxy-probe" : new TreeSet<>(b.buckets).first());
-        this.core = new ReadCore(b.layers, origin, new ReadCore.Settings(b.blockSize, b.bufferMemory, b.maxAge,
-                b.negativeTtl, b.staleIfError, b.buckets, b.clock), registry);
+        this.core = new ReadCore(
+                b.layers,
+                origin,
+                new ReadCore.Settings(
+                        b.blockSize, b.bufferMemory, b.maxAge, b.negativeTtl, b.staleIfError, b.buckets, b.clock),
+                registry);
     }
 
     public static Builder builder() {
@@ -157,8 +163,7 @@ public final class LayerProxy implements AutoCloseable {
     }
 
     /** One layer as the status page shows it. */
-    public record LayerState(String name, long capacity, Layer.Stats stats) {
-    }
+    public record LayerState(String name, long capacity, Layer.Stats stats) {}
 
     public List<LayerState> layerStates() {
         return core.layerStates();
@@ -202,6 +207,7 @@ public final class LayerProxy implements AutoCloseable {
     public static final class Builder {
         /** Smallest and largest block sizes accepted, in bytes. */
         public static final int MIN_BLOCK_SIZE = 4096;
+
         public static final int MAX_BLOCK_SIZE = 64 << 20;
 
         private final List<Layer> layers = new ArrayList<>();
@@ -215,8 +221,7 @@ public final class LayerProxy implements AutoCloseable {
         private long bufferMemory;
         private @Nullable MeterRegistry registry;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** Adds a local layer below those added before (so add the fastest first), as the Go tool's AddLayer. */
         public Builder addLayer(Layer layer) {
@@ -231,8 +236,8 @@ public final class LayerProxy implements AutoCloseable {
 
         public Builder blockSize(int bytes) {
             if (bytes < MIN_BLOCK_SIZE || bytes > MAX_BLOCK_SIZE) {
-                throw new IllegalArgumentException("block-size must be between " + MIN_BLOCK_SIZE + " and "
-                        + MAX_BLOCK_SIZE + ", was: " + bytes);
+                throw new IllegalArgumentException(
+                        "block-size must be between " + MIN_BLOCK_SIZE + " and " + MAX_BLOCK_SIZE + ", was: " + bytes);
             }
             this.blockSize = bytes;
             return this;

@@ -1,9 +1,8 @@
 package io.layerproxy;
 
-import org.jspecify.annotations.Nullable;
-
 import java.io.IOException;
 import java.io.OutputStream;
+import org.jspecify.annotations.Nullable;
 
 /** An opened span of one object version, ready to be written to a client. Close it in all cases. */
 public interface ObjectBody extends AutoCloseable {
@@ -11,7 +10,8 @@ public interface ObjectBody extends AutoCloseable {
     ObjectInfo info();
 
     /** Where the first byte came from: a layer's name or {@link LayerProxy#ORIGIN}; null for an empty span. */
-    @Nullable String firstLayer();
+    @Nullable
+    String firstLayer();
 
     /**
      * Writes every byte of the span. An {@link OriginException} thrown part-way means the response must be

@@ -1,11 +1,10 @@
 package io.layerproxy;
 
-import org.jspecify.annotations.Nullable;
-
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What S3 said about one version of an object: its size, its ETag (the version's identity in block keys),
@@ -20,8 +19,13 @@ import java.util.TreeMap;
  *                     {@code Expires}, {@code x-amz-meta-*}); names as sent to clients
  * @param validatedAt  when the origin last confirmed this version; metadata older than max-age is revalidated
  */
-public record ObjectInfo(long size, String etag, @Nullable Instant lastModified, @Nullable String contentType,
-                         Map<String, String> headers, Instant validatedAt) {
+public record ObjectInfo(
+        long size,
+        String etag,
+        @Nullable Instant lastModified,
+        @Nullable String contentType,
+        Map<String, String> headers,
+        Instant validatedAt) {
     public ObjectInfo {
         if (size < 0) {
             throw new IllegalArgumentException("size must be >= 0, was: " + size);

@@ -1,9 +1,8 @@
 package io.layerproxy;
 
-import org.jspecify.annotations.Nullable;
-
 import java.io.InputStream;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The authority behind the local layers, normally S3. Only the origin surfaces errors to clients, as
@@ -11,7 +10,8 @@ import java.util.function.Consumer;
  */
 public interface Origin extends AutoCloseable {
     /** The current version's metadata, or null when the key or its bucket does not exist. */
-    @Nullable ObjectInfo head(ObjectKey key);
+    @Nullable
+    ObjectInfo head(ObjectKey key);
 
     /**
      * Streams bytes {@code first..last} (inclusive) of exactly the version {@code version} describes (its ETag
@@ -22,8 +22,7 @@ public interface Origin extends AutoCloseable {
     InputStream read(ObjectKey key, ObjectInfo version, long first, long last);
 
     /** The current version's metadata and a stream of all its bytes, from one request. */
-    record Fetched(ObjectInfo info, InputStream body) {
-    }
+    record Fetched(ObjectInfo info, InputStream body) {}
 
     /**
      * The current version's metadata and whole body, or null when the key or its bucket does not exist: a miss
@@ -35,8 +34,8 @@ public interface Origin extends AutoCloseable {
         if (info == null) {
             return null;
         }
-        return new Fetched(info, info.size() == 0 ? InputStream.nullInputStream()
-                : read(key, info, 0, info.size() - 1));
+        return new Fetched(
+                info, info.size() == 0 ? InputStream.nullInputStream() : read(key, info, 0, info.size() - 1));
     }
 
     /**
@@ -49,26 +48,34 @@ public interface Origin extends AutoCloseable {
     }
 
     /** One object of a listing. */
-    record Listed(ObjectKey key, String etag, long size) {
-    }
+    record Listed(ObjectKey key, String etag, long size) {}
 
     /** Calls {@code each} for every object under {@code prefix} in {@code bucket}, all pages, in key order. */
     void list(String bucket, String prefix, Consumer<Listed> each);
 
     /** What an S3 client asked of ListObjectsV2; null fields were not given. */
-    record ListRequest(String bucket, @Nullable String prefix, @Nullable String delimiter, @Nullable Integer maxKeys,
-                       @Nullable String continuationToken, @Nullable String startAfter) {
-    }
+    record ListRequest(
+            String bucket,
+            @Nullable String prefix,
+            @Nullable String delimiter,
+            @Nullable Integer maxKeys,
+            @Nullable String continuationToken,
+            @Nullable String startAfter) {}
 
     /** One object of a {@link ListPage}. */
-    record ListedObject(String key, java.time.@Nullable Instant lastModified, String etag, long size,
-                        @Nullable String storageClass) {
-    }
+    record ListedObject(
+            String key,
+            java.time.@Nullable Instant lastModified,
+            String etag,
+            long size,
+            @Nullable String storageClass) {}
 
     /** One page of ListObjectsV2, as S3 returned it. */
-    record ListPage(boolean truncated, @Nullable String nextContinuationToken, java.util.List<ListedObject> contents,
-                    java.util.List<String> commonPrefixes) {
-    }
+    record ListPage(
+            boolean truncated,
+            @Nullable String nextContinuationToken,
+            java.util.List<ListedObject> contents,
+            java.util.List<String> commonPrefixes) {}
 
     /**
      * One page of ListObjectsV2 exactly as asked, for S3 clients listing through the proxy; null when the bucket

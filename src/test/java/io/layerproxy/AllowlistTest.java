@@ -37,13 +37,20 @@ class AllowlistTest {
 
     @Test
     void aBucketOutsideTheAllowlist_isNeverAskedFor_byAnyPath() throws Exception {
-        try (var s3 = new S3Fixture(s3Server).bucket("public-b").bucket("private-b")
-                .put("private-b", "secret", new byte[100]).put("public-b", "ok", new byte[10])) {
-            var origin = new CountingOrigin(S3Origin.create(S3Clients.create("us-east-1", s3.endpoint(), true,
-                    S3Fixture.credentialsEnv(), Duration.ofSeconds(5))));
+        try (var s3 = new S3Fixture(s3Server)
+                .bucket("public-b")
+                .bucket("private-b")
+                .put("private-b", "secret", new byte[100])
+                .put("public-b", "ok", new byte[10])) {
+            var origin = new CountingOrigin(S3Origin.create(S3Clients.create(
+                    "us-east-1", s3.endpoint(), true, S3Fixture.credentialsEnv(), Duration.ofSeconds(5))));
             var workers = Executors.newFixedThreadPool(2);
-            try (LayerProxy proxy = LayerProxy.builder().addLayer(EhcacheLayer.memory(1 << 20)).origin(origin)
-                    .buckets(Set.of("public-b")).blockSize(4096).build()) {
+            try (LayerProxy proxy = LayerProxy.builder()
+                    .addLayer(EhcacheLayer.memory(1 << 20))
+                    .origin(origin)
+                    .buckets(Set.of("public-b"))
+                    .blockSize(4096)
+                    .build()) {
                 ObjectKey secret = new ObjectKey("private-b", "secret");
 
                 assertFalse(proxy.read(secret, ReadSpec.METADATA).found());
@@ -52,12 +59,20 @@ class AllowlistTest {
                 proxy.list("private-b", "", listed::add);
                 assertEquals(List.of(), listed);
                 assertNull(proxy.listPage(new Origin.ListRequest("private-b", null, null, 10, null, null)));
-                var prefetched = new Prefetcher(proxy, List.of(new BucketPrefix("private-b", "")), workers, 2,
-                        Clock.systemUTC(), line -> { }).run();
+                var prefetched = new Prefetcher(
+                                proxy,
+                                List.of(new BucketPrefix("private-b", "")),
+                                workers,
+                                2,
+                                Clock.systemUTC(),
+                                line -> {})
+                        .run();
                 assertEquals(0, prefetched.objects());
                 new Watcher(proxy, List.of(new BucketPrefix("private-b", "")), Runnable::run).poll();
 
-                assertEquals(0, origin.heads() + origin.reads() + origin.lists() + origin.revalidations(),
+                assertEquals(
+                        0,
+                        origin.heads() + origin.reads() + origin.lists() + origin.revalidations(),
                         "S3 was never called");
             } finally {
                 workers.shutdownNow();
@@ -67,12 +82,19 @@ class AllowlistTest {
 
     @Test
     void fallbackAndPrefetchOutsideTheAllowlist_areRefusedAtStart() {
-        var prefetch = assertThrows(IllegalArgumentException.class, () -> ConfigParser.parse(
-                Map.of(Option.BUCKETS, List.of("public-b"), Option.PREFETCH, List.of("private-b/")), Map.of(),
-                Map.of()));
+        var prefetch = assertThrows(
+                IllegalArgumentException.class,
+                () -> ConfigParser.parse(
+                        Map.of(Option.BUCKETS, List.of("public-b"), Option.PREFETCH, List.of("private-b/")),
+                        Map.of(),
+                        Map.of()));
         assertEquals("prefetch bucket 'private-b' is not in buckets [public-b]", prefetch.getMessage());
-        var fallback = assertThrows(IllegalArgumentException.class, () -> ConfigParser.parse(Map.of(),
-                Map.of("LAYERPROXY_BUCKETS", "public-b", "LAYERPROXY_ON_DNE", "private-b/404.html"), Map.of()));
+        var fallback = assertThrows(
+                IllegalArgumentException.class,
+                () -> ConfigParser.parse(
+                        Map.of(),
+                        Map.of("LAYERPROXY_BUCKETS", "public-b", "LAYERPROXY_ON_DNE", "private-b/404.html"),
+                        Map.of()));
         assertEquals("on-dne bucket 'private-b' is not in buckets [public-b]", fallback.getMessage());
     }
 }

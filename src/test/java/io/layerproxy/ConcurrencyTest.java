@@ -44,9 +44,12 @@ class ConcurrencyTest {
     void twoHundredConcurrentColdGets_causeOneOriginGet_andIdenticalBodies() throws Exception {
         byte[] body = S3Fixture.bytes(SIZE, 5);
         try (var s3 = new S3Fixture(S3).bucket("hot").put("hot", "model.bin", body);
-             var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(), "block-size", "64k")) {
-            HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(16)).build();
-            HttpRequest get = HttpRequest.newBuilder(proxy.uri("/hot/model.bin")).build();
+                var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(), "block-size", "64k")) {
+            HttpClient http = HttpClient.newBuilder()
+                    .executor(Executors.newFixedThreadPool(16))
+                    .build();
+            HttpRequest get =
+                    HttpRequest.newBuilder(proxy.uri("/hot/model.bin")).build();
             List<CompletableFuture<HttpResponse<byte[]>>> responses = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 responses.add(http.sendAsync(get, HttpResponse.BodyHandlers.ofByteArray()));
@@ -71,11 +74,12 @@ class ConcurrencyTest {
         byte[] v1 = S3Fixture.bytes(SIZE, 1);
         byte[] v2 = S3Fixture.bytes(SIZE + 12345, 2);
         try (var s3 = new S3Fixture(S3).bucket("flip").put("flip", "data.bin", v1);
-             var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(), "block-size", "64k",
-                     "max-age", "0")) {
+                var proxy = ProxyServer.start(
+                        s3.endpoint(), disk, S3Fixture.credentialsEnv(), "block-size", "64k", "max-age", "0")) {
             Set<String> versions = Set.of(sha256(v1), sha256(v2));
             HttpClient http = HttpClient.newHttpClient();
-            HttpRequest get = HttpRequest.newBuilder(proxy.uri("/flip/data.bin")).build();
+            HttpRequest get =
+                    HttpRequest.newBuilder(proxy.uri("/flip/data.bin")).build();
             ExecutorService readers = Executors.newFixedThreadPool(20);
             AtomicBoolean overwritten = new AtomicBoolean();
             CountDownLatch started = new CountDownLatch(20);

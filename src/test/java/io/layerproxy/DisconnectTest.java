@@ -37,8 +37,8 @@ class DisconnectTest {
     /** Sends a GET on a raw socket and reads a little of the answer, so the fill is under way. */
     private static Socket startDownload(ProxyServer proxy) throws Exception {
         Socket socket = new Socket("127.0.0.1", proxy.uri("/").getPort());
-        socket.getOutputStream().write("GET /slow/obj HTTP/1.1\r\nHost: localhost\r\n\r\n"
-                .getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream()
+                .write("GET /slow/obj HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         InputStream in = socket.getInputStream();
         in.readNBytes(1000);
         return socket;
@@ -54,13 +54,22 @@ class DisconnectTest {
         byte[] body = S3Fixture.bytes(SIZE, 8);
         AtomicReference<SlowOrigin> slow = new AtomicReference<>();
         try (var s3 = new S3Fixture(S3).bucket("slow").put("slow", "obj", body);
-             var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(),
-                     origin -> { slow.set(new SlowOrigin(origin, 20)); return slow.get(); }, "block-size", "64k")) {
+                var proxy = ProxyServer.start(
+                        s3.endpoint(),
+                        disk,
+                        S3Fixture.credentialsEnv(),
+                        origin -> {
+                            slow.set(new SlowOrigin(origin, 20));
+                            return slow.get();
+                        },
+                        "block-size",
+                        "64k")) {
             Socket leader = startDownload(proxy);
             HttpClient http = HttpClient.newHttpClient();
             List<CompletableFuture<HttpResponse<byte[]>>> followers = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                followers.add(http.sendAsync(HttpRequest.newBuilder(proxy.uri("/slow/obj")).build(),
+                followers.add(http.sendAsync(
+                        HttpRequest.newBuilder(proxy.uri("/slow/obj")).build(),
                         HttpResponse.BodyHandlers.ofByteArray()));
             }
             Thread.sleep(200); // let the followers join the fill (ordering, not timing, is what matters here)
@@ -82,8 +91,16 @@ class DisconnectTest {
         byte[] body = S3Fixture.bytes(SIZE, 9);
         AtomicReference<SlowOrigin> slow = new AtomicReference<>();
         try (var s3 = new S3Fixture(S3).bucket("slow").put("slow", "obj", body);
-             var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(),
-                     origin -> { slow.set(new SlowOrigin(origin, 20)); return slow.get(); }, "block-size", "64k")) {
+                var proxy = ProxyServer.start(
+                        s3.endpoint(),
+                        disk,
+                        S3Fixture.credentialsEnv(),
+                        origin -> {
+                            slow.set(new SlowOrigin(origin, 20));
+                            return slow.get();
+                        },
+                        "block-size",
+                        "64k")) {
             reset(startDownload(proxy));
 
             for (int i = 0; i < 100 && slow.get().closedEarly() == 0; i++) {

@@ -35,8 +35,8 @@ class DiskTroubleTest {
 
     private static ProxyServer start(S3Fixture s3, Path diskDir) throws Exception {
         // a memory layer smaller than the objects together, so the disk layer is read
-        return ProxyServer.start(s3.endpoint(), diskDir, S3Fixture.credentialsEnv(), "cache-size", "1m",
-                "block-size", "65536");
+        return ProxyServer.start(
+                s3.endpoint(), diskDir, S3Fixture.credentialsEnv(), "cache-size", "1m", "block-size", "65536");
     }
 
     /** Reads every object twice; every answer must be the object. Returns how many came from the disk layer. */
@@ -59,7 +59,8 @@ class DiskTroubleTest {
     void fullDisk_everyRequestSucceeds_withTheRightBytes() throws Exception {
         Path small = tmp.resolve("small");
         AutoCloseable unmount = DiskFaults.smallDisk(small, 2 << 20); // 7 MB of objects onto 2 MiB
-        try (var s3 = seed(); var proxy = start(s3, small.resolve("cache"))) {
+        try (var s3 = seed();
+                var proxy = start(s3, small.resolve("cache"))) {
             readAllTwice(proxy);
         } finally {
             unmount.close();
@@ -70,7 +71,8 @@ class DiskTroubleTest {
     void readOnlyDiskDir_everyRequestSucceeds_fromMemoryAndOrigin() throws Exception {
         Path dir = tmp.resolve("cache");
         AutoCloseable readOnly = DiskFaults.readOnly(dir);
-        try (var s3 = seed(); var proxy = start(s3, dir)) {
+        try (var s3 = seed();
+                var proxy = start(s3, dir)) {
             assertEquals(0, readAllTwice(proxy), "nothing could be stored on disk");
         } finally {
             readOnly.close();

@@ -37,8 +37,17 @@ class EvictionTest {
 
     @Test
     void fillingPastCacheSize_evictsFromMemory_toDisk() throws Exception {
-        try (var s3 = seed(); var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(),
-                "block-size", "4096", "cache-size", "1m", "disk-size", "64m")) {
+        try (var s3 = seed();
+                var proxy = ProxyServer.start(
+                        s3.endpoint(),
+                        disk,
+                        S3Fixture.credentialsEnv(),
+                        "block-size",
+                        "4096",
+                        "cache-size",
+                        "1m",
+                        "disk-size",
+                        "64m")) {
             for (int i = 0; i < OBJECTS; i++) { // 3.2 MB through a 1 MiB memory layer
                 HttpResponse<byte[]> r = proxy.get("/fill/obj-" + i);
                 assertEquals(200, r.statusCode());
@@ -59,8 +68,16 @@ class EvictionTest {
     void anObjectLargerThanEveryLayer_isStreamedWhole_withoutCaching() throws Exception {
         byte[] huge = S3Fixture.bytes(3 << 20, 77);
         try (var s3 = new S3Fixture(S3).bucket("fill").put("fill", "huge", huge);
-             var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(),
-                     "block-size", "64k", "cache-size", "1m", "disk-size", "2m")) {
+                var proxy = ProxyServer.start(
+                        s3.endpoint(),
+                        disk,
+                        S3Fixture.credentialsEnv(),
+                        "block-size",
+                        "64k",
+                        "cache-size",
+                        "1m",
+                        "disk-size",
+                        "2m")) {
             HttpResponse<byte[]> first = proxy.get("/fill/huge");
             HttpResponse<byte[]> second = proxy.get("/fill/huge");
 
@@ -75,8 +92,17 @@ class EvictionTest {
 
     @Test
     void fillingPastDiskSize_evictsFromDisk_andRereadsFromS3() throws Exception {
-        try (var s3 = seed(); var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(),
-                "block-size", "4096", "cache-size", "1m", "disk-size", "2m")) {
+        try (var s3 = seed();
+                var proxy = ProxyServer.start(
+                        s3.endpoint(),
+                        disk,
+                        S3Fixture.credentialsEnv(),
+                        "block-size",
+                        "4096",
+                        "cache-size",
+                        "1m",
+                        "disk-size",
+                        "2m")) {
             for (int i = 0; i < OBJECTS; i++) {
                 assertEquals(200, proxy.get("/fill/obj-" + i).statusCode());
             }
@@ -90,7 +116,9 @@ class EvictionTest {
         }
         long onDisk;
         try (Stream<Path> files = Files.walk(disk)) {
-            onDisk = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+            onDisk = files.filter(Files::isRegularFile)
+                    .mapToLong(p -> p.toFile().length())
+                    .sum();
         }
         assertTrue(onDisk < 3 * (2 << 20), "disk folder holds " + onDisk + " bytes for a 2 MiB layer");
     }
@@ -104,11 +132,12 @@ class EvictionTest {
     void anObjectTheDiskLayerEvictsWhileStoringIt_readThreeTimes_isWholeEachTime() throws Exception {
         byte[] big = S3Fixture.bytes(32 << 20, 32);
         try (var s3 = new S3Fixture(S3).bucket("ovl").put("ovl", "m32.bin", big);
-             var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(),
-                     "cache-size", "4m", "disk-size", "48m")) {
+                var proxy = ProxyServer.start(
+                        s3.endpoint(), disk, S3Fixture.credentialsEnv(), "cache-size", "4m", "disk-size", "48m")) {
             for (int read = 1; read <= 3; read++) {
                 HttpResponse<byte[]> r = proxy.send(java.net.http.HttpRequest.newBuilder(proxy.uri("/ovl/m32.bin"))
-                        .timeout(java.time.Duration.ofSeconds(45)).build());
+                        .timeout(java.time.Duration.ofSeconds(45))
+                        .build());
                 assertEquals(200, r.statusCode(), "read " + read);
                 assertArrayEquals(big, r.body(), "read " + read);
             }

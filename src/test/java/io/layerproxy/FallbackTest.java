@@ -28,8 +28,16 @@ class FallbackTest {
 
     @BeforeEach
     void seed() {
-        s3 = new S3Fixture(S3).bucket("site").put("site", "404.html", PAGE.getBytes(StandardCharsets.UTF_8),
-                "text/html", java.util.Map.of(), "no-cache", null);
+        s3 = new S3Fixture(S3)
+                .bucket("site")
+                .put(
+                        "site",
+                        "404.html",
+                        PAGE.getBytes(StandardCharsets.UTF_8),
+                        "text/html",
+                        java.util.Map.of(),
+                        "no-cache",
+                        null);
         s3.put("site", "index.html", "home".getBytes(StandardCharsets.UTF_8));
         s3.bucket("other").put("other", "x", "x".getBytes(StandardCharsets.UTF_8));
     }

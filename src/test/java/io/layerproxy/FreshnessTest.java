@@ -36,8 +36,14 @@ class FreshnessTest {
     void start() {
         s3 = new S3Fixture(S3).bucket("fresh").put("fresh", "page.html", bytes("v1"));
         origin = newOrigin();
-        proxy = LayerProxy.builder().addLayer(EhcacheLayer.memory(1 << 20)).origin(origin).clock(clock)
-                .maxAge(Duration.ofSeconds(60)).negativeTtl(Duration.ofSeconds(10)).blockSize(4096).build();
+        proxy = LayerProxy.builder()
+                .addLayer(EhcacheLayer.memory(1 << 20))
+                .origin(origin)
+                .clock(clock)
+                .maxAge(Duration.ofSeconds(60))
+                .negativeTtl(Duration.ofSeconds(10))
+                .blockSize(4096)
+                .build();
     }
 
     @AfterEach
@@ -47,8 +53,8 @@ class FreshnessTest {
     }
 
     private CountingOrigin newOrigin() {
-        return new CountingOrigin(S3Origin.create(S3Clients.create("us-east-1", s3.endpoint(), true,
-                S3Fixture.credentialsEnv(), java.time.Duration.ofSeconds(30))));
+        return new CountingOrigin(S3Origin.create(S3Clients.create(
+                "us-east-1", s3.endpoint(), true, S3Fixture.credentialsEnv(), java.time.Duration.ofSeconds(30))));
     }
 
     private static byte[] bytes(String s) {
@@ -116,8 +122,12 @@ class FreshnessTest {
     void zeroNegativeTtl_asksEveryTime() {
         proxy.close();
         origin = newOrigin();
-        proxy = LayerProxy.builder().addLayer(EhcacheLayer.memory(1 << 20)).origin(origin).clock(clock)
-                .negativeTtl(Duration.ZERO).build();
+        proxy = LayerProxy.builder()
+                .addLayer(EhcacheLayer.memory(1 << 20))
+                .origin(origin)
+                .clock(clock)
+                .negativeTtl(Duration.ZERO)
+                .build();
 
         proxy.read(LATER, ReadSpec.METADATA);
         proxy.read(LATER, ReadSpec.METADATA);

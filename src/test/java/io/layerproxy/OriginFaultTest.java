@@ -32,7 +32,8 @@ class OriginFaultTest {
 
     @Test
     void slowDownTwice_isRetried_andTheObjectServed() throws Exception {
-        try (var relay = new FaultyRelay(s3Server.getUri()); var proxy = proxyThrough(relay)) {
+        try (var relay = new FaultyRelay(s3Server.getUri());
+                var proxy = proxyThrough(relay)) {
             relay.inject(Fault.SLOW_DOWN, 2);
 
             HttpResponse<byte[]> r = proxy.get("/faults/obj");
@@ -46,7 +47,8 @@ class OriginFaultTest {
 
     @Test
     void internalErrorAndDroppedConnection_areRetried() throws Exception {
-        try (var relay = new FaultyRelay(s3Server.getUri()); var proxy = proxyThrough(relay)) {
+        try (var relay = new FaultyRelay(s3Server.getUri());
+                var proxy = proxyThrough(relay)) {
             relay.inject(Fault.INTERNAL_ERROR, 1).inject(Fault.DROP_CONNECTION, 1);
 
             HttpResponse<byte[]> r = proxy.get("/faults/obj");
@@ -59,7 +61,8 @@ class OriginFaultTest {
 
     @Test
     void anOriginThatKeepsFailing_is502_afterABoundedNumberOfAttempts() throws Exception {
-        try (var relay = new FaultyRelay(s3Server.getUri()); var proxy = proxyThrough(relay)) {
+        try (var relay = new FaultyRelay(s3Server.getUri());
+                var proxy = proxyThrough(relay)) {
             relay.inject(Fault.INTERNAL_ERROR, 100);
 
             HttpResponse<byte[]> r = proxy.get("/faults/obj");
@@ -71,7 +74,8 @@ class OriginFaultTest {
 
     @Test
     void aSlowBody_arrivesWhole() throws Exception {
-        try (var relay = new FaultyRelay(s3Server.getUri()); var proxy = proxyThrough(relay)) {
+        try (var relay = new FaultyRelay(s3Server.getUri());
+                var proxy = proxyThrough(relay)) {
             proxy.head("/faults/obj");
             relay.inject(Fault.SLOW_BODY, 1);
 

@@ -32,8 +32,10 @@ class OriginOutageTest {
     }
 
     private static S3ProxyExtension startS3(int port) throws Exception {
-        S3ProxyExtension server = S3ProxyExtension.builder().withPort(port)
-                .withCredentials(S3Fixture.ACCESS_KEY, S3Fixture.SECRET_KEY).build();
+        S3ProxyExtension server = S3ProxyExtension.builder()
+                .withPort(port)
+                .withCredentials(S3Fixture.ACCESS_KEY, S3Fixture.SECRET_KEY)
+                .build();
         server.beforeEach(null);
         try (var s3 = new S3Fixture(server).bucket("outage")) {
             for (int i = 0; i < OBJECTS; i++) {
@@ -46,7 +48,10 @@ class OriginOutageTest {
 
     /** A request that fails the test rather than hang: the bound on any answer. */
     private static HttpResponse<byte[]> get(ProxyServer proxy, String path) throws Exception {
-        return proxy.send(HttpRequest.newBuilder(proxy.uri(path)).timeout(Duration.ofSeconds(30)).GET().build());
+        return proxy.send(HttpRequest.newBuilder(proxy.uri(path))
+                .timeout(Duration.ofSeconds(30))
+                .GET()
+                .build());
     }
 
     @Test
@@ -77,7 +82,8 @@ class OriginOutageTest {
             HttpResponse<byte[]> miss = get(proxy, "/outage/uncached");
             assertEquals(502, miss.statusCode());
             String error = new String(miss.body(), StandardCharsets.UTF_8);
-            assertFalse(error.contains(S3Fixture.SECRET_KEY) || error.contains("Exception") || error.contains("/tmp"),
+            assertFalse(
+                    error.contains(S3Fixture.SECRET_KEY) || error.contains("Exception") || error.contains("/tmp"),
                     error);
 
             s3 = startS3(port);

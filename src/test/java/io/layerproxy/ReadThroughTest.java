@@ -34,8 +34,15 @@ class ReadThroughTest {
     @BeforeEach
     void seed() throws Exception {
         s3 = new S3Fixture(S3);
-        s3.bucket("site").put("site", "index.html", "<h1>hello</h1>".getBytes(StandardCharsets.UTF_8), "text/html",
-                Map.of("owner", "web-team"), "max-age=300", "inline");
+        s3.bucket("site")
+                .put(
+                        "site",
+                        "index.html",
+                        "<h1>hello</h1>".getBytes(StandardCharsets.UTF_8),
+                        "text/html",
+                        Map.of("owner", "web-team"),
+                        "max-age=300",
+                        "inline");
         s3.put("site", "data/blob.bin", S3Fixture.bytes(10_000, 7));
         s3.put("site", "empty", new byte[0]);
         proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(), "block-size", "4096");
@@ -60,8 +67,14 @@ class ReadThroughTest {
         assertEquals("memory", header(second, "X-Cache-Layer"));
         assertEquals("<h1>hello</h1>", new String(second.body(), StandardCharsets.UTF_8));
         assertArrayEquals(first.body(), second.body());
-        for (String name : List.of("Content-Type", "Content-Length", "ETag", "Last-Modified", "Cache-Control",
-                "Content-Disposition", "x-amz-meta-owner")) {
+        for (String name : List.of(
+                "Content-Type",
+                "Content-Length",
+                "ETag",
+                "Last-Modified",
+                "Cache-Control",
+                "Content-Disposition",
+                "x-amz-meta-owner")) {
             assertEquals(header(first, name), header(second, name), name);
         }
         assertEquals(1, proxy.origin().fetches(), "one GET (metadata and body) reaches S3, the hit nothing");
@@ -112,8 +125,14 @@ class ReadThroughTest {
 
         assertEquals(200, head.statusCode());
         assertEquals(0, head.body().length);
-        for (String name : List.of("Content-Type", "Content-Length", "ETag", "Last-Modified", "Cache-Control",
-                "Content-Disposition", "x-amz-meta-owner")) {
+        for (String name : List.of(
+                "Content-Type",
+                "Content-Length",
+                "ETag",
+                "Last-Modified",
+                "Cache-Control",
+                "Content-Disposition",
+                "x-amz-meta-owner")) {
             assertEquals(header(get, name), header(head, name), name);
         }
         assertEquals("HIT", header(head, "X-Cache"));
@@ -172,8 +191,10 @@ class ReadThroughTest {
     @Test
     void legacySecretKeyEnvName_signsRequests() throws Exception {
         proxy.close();
-        proxy = ProxyServer.start(s3.endpoint(), disk, Map.of("AWS_ACCESS_KEY_ID", S3Fixture.ACCESS_KEY,
-                "AWS_SECRET_KEY", S3Fixture.SECRET_KEY));
+        proxy = ProxyServer.start(
+                s3.endpoint(),
+                disk,
+                Map.of("AWS_ACCESS_KEY_ID", S3Fixture.ACCESS_KEY, "AWS_SECRET_KEY", S3Fixture.SECRET_KEY));
 
         assertEquals(200, proxy.get("/site/index.html").statusCode());
     }
@@ -181,8 +202,10 @@ class ReadThroughTest {
     @Test
     void wrongCredentials_are403_withoutLeakingThem() throws Exception {
         proxy.close();
-        proxy = ProxyServer.start(s3.endpoint(), disk, Map.of("AWS_ACCESS_KEY_ID", S3Fixture.ACCESS_KEY,
-                "AWS_SECRET_ACCESS_KEY", "not-the-secret"));
+        proxy = ProxyServer.start(
+                s3.endpoint(),
+                disk,
+                Map.of("AWS_ACCESS_KEY_ID", S3Fixture.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", "not-the-secret"));
 
         HttpResponse<byte[]> response = proxy.get("/site/index.html");
 
@@ -194,7 +217,8 @@ class ReadThroughTest {
     @Test
     void otherMethods_are405WithAllow() throws Exception {
         HttpResponse<byte[]> response = proxy.send(HttpRequest.newBuilder(proxy.uri("/site/index.html"))
-                .PUT(HttpRequest.BodyPublishers.ofString("x")).build());
+                .PUT(HttpRequest.BodyPublishers.ofString("x"))
+                .build());
 
         assertEquals(405, response.statusCode());
         assertEquals("GET, HEAD", header(response, "Allow"));

@@ -1,6 +1,5 @@
 package io.layerproxy;
 
-import io.layerproxy.origin.GuardedOrigin;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.layerproxy.layer.EhcacheLayer;
+import io.layerproxy.origin.GuardedOrigin;
 import io.layerproxy.origin.S3Clients;
 import io.layerproxy.origin.S3Origin;
 import io.layerproxy.testing.CountingOrigin;
@@ -97,13 +97,19 @@ class StaleIfErrorTest {
     }
 
     private static Origin client(URI endpoint) {
-        return S3Origin.create(S3Clients.create("us-east-1", endpoint, true, S3Fixture.credentialsEnv(),
-                Duration.ofSeconds(5)));
+        return S3Origin.create(
+                S3Clients.create("us-east-1", endpoint, true, S3Fixture.credentialsEnv(), Duration.ofSeconds(5)));
     }
 
     private LayerProxy proxy(Duration staleIfError) {
-        return LayerProxy.builder().addLayer(EhcacheLayer.memory(1 << 20)).origin(origin).clock(clock)
-                .maxAge(MAX_AGE).staleIfError(staleIfError).blockSize(4096).build();
+        return LayerProxy.builder()
+                .addLayer(EhcacheLayer.memory(1 << 20))
+                .origin(origin)
+                .clock(clock)
+                .maxAge(MAX_AGE)
+                .staleIfError(staleIfError)
+                .blockSize(4096)
+                .build();
     }
 
     private static byte[] read(LayerProxy proxy, CachedObject lookup) throws Exception {
@@ -177,11 +183,17 @@ class StaleIfErrorTest {
             assertEquals(GuardedOrigin.FAILURES_TO_OPEN, dead.heads(), "the dead S3 was left alone");
 
             origin.up = true;
-            assertThrows(OriginException.class, () -> proxy.read(PAGE, ReadSpec.METADATA), "still paused, even though S3 is back");
+            assertThrows(
+                    OriginException.class,
+                    () -> proxy.read(PAGE, ReadSpec.METADATA),
+                    "still paused, even though S3 is back");
             clock.advance(GuardedOrigin.OPEN_FOR);
 
             assertTrue(proxy.read(PAGE, ReadSpec.METADATA).found(), "the probe goes through and closes the circuit");
-            assertFalse(proxy.read(new ObjectKey("stale", "other"), ReadSpec.METADATA).found(), "S3's 404, not a fast failure");
+            assertFalse(
+                    proxy.read(new ObjectKey("stale", "other"), ReadSpec.METADATA)
+                            .found(),
+                    "S3's 404, not a fast failure");
             assertEquals(2, live.heads(), "requests go through again");
         }
     }

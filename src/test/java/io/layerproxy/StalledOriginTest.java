@@ -29,10 +29,11 @@ class StalledOriginTest {
     @Test
     void aStallBeforeTheFirstBlockIsComplete_is504() throws Exception {
         try (var s3 = new S3Fixture(S3).bucket("stall").put("stall", "obj", S3Fixture.bytes(SIZE, 1));
-             var relay = new StallingRelay(s3.endpoint(), 20_000); // HEAD fits, the first 64 KiB block does not
-             var proxy = ProxyServer.start(relay.uri(), disk, S3Fixture.credentialsEnv(), "origin-timeout", "1",
-                     "block-size", "64k")) {
-            int status = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> proxy.get("/stall/obj").statusCode());
+                var relay = new StallingRelay(s3.endpoint(), 20_000); // HEAD fits, the first 64 KiB block does not
+                var proxy = ProxyServer.start(
+                        relay.uri(), disk, S3Fixture.credentialsEnv(), "origin-timeout", "1", "block-size", "64k")) {
+            int status = assertTimeoutPreemptively(
+                    Duration.ofSeconds(30), () -> proxy.get("/stall/obj").statusCode());
 
             assertEquals(504, status);
         }
@@ -43,13 +44,18 @@ class StalledOriginTest {
         byte[] body = S3Fixture.bytes(SIZE, 2);
         try (var s3 = new S3Fixture(S3).bucket("stall").put("stall", "obj", body)) {
             try (var relay = new StallingRelay(s3.endpoint(), 400_000); // a few blocks, then silence
-                 var proxy = ProxyServer.start(relay.uri(), disk, S3Fixture.credentialsEnv(), "origin-timeout", "1",
-                         "block-size", "64k")) {
-                assertTimeoutPreemptively(Duration.ofSeconds(30),
-                        () -> assertThrows(IOException.class, () -> proxy.get("/stall/obj")));
+                    var proxy = ProxyServer.start(
+                            relay.uri(),
+                            disk,
+                            S3Fixture.credentialsEnv(),
+                            "origin-timeout",
+                            "1",
+                            "block-size",
+                            "64k")) {
+                assertTimeoutPreemptively(
+                        Duration.ofSeconds(30), () -> assertThrows(IOException.class, () -> proxy.get("/stall/obj")));
             }
-            try (var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(),
-                    "block-size", "64k")) {
+            try (var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(), "block-size", "64k")) {
                 assertArrayEquals(body, proxy.get("/stall/obj").body());
             }
         }

@@ -31,8 +31,13 @@ class TruncatedOriginTest {
     @Test
     void truncationInTheFirstBlock_is502_andNothingIsCached() throws Exception {
         try (var s3 = new S3Fixture(S3).bucket("cut").put("cut", "obj", S3Fixture.bytes(SIZE, 1));
-             var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(),
-                     origin -> new TruncatingOrigin(origin, 1000), "block-size", "4096")) {
+                var proxy = ProxyServer.start(
+                        s3.endpoint(),
+                        disk,
+                        S3Fixture.credentialsEnv(),
+                        origin -> new TruncatingOrigin(origin, 1000),
+                        "block-size",
+                        "4096")) {
             HttpResponse<byte[]> response = proxy.get("/cut/obj");
 
             assertEquals(502, response.statusCode());
@@ -44,14 +49,20 @@ class TruncatedOriginTest {
     void truncationMidBody_abortsTheResponse_andCachesOnlyTheCompleteBlocks() throws Exception {
         byte[] expected = S3Fixture.bytes(SIZE, 2);
         try (var s3 = new S3Fixture(S3).bucket("cut").put("cut", "obj", expected)) {
-            try (var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(),
-                    origin -> new TruncatingOrigin(origin, 150_000), "block-size", "4096")) {
-                assertThrows(IOException.class, () -> proxy.get("/cut/obj"),
+            try (var proxy = ProxyServer.start(
+                    s3.endpoint(),
+                    disk,
+                    S3Fixture.credentialsEnv(),
+                    origin -> new TruncatingOrigin(origin, 150_000),
+                    "block-size",
+                    "4096")) {
+                assertThrows(
+                        IOException.class,
+                        () -> proxy.get("/cut/obj"),
                         "the client sees a broken response, not a short 200");
             }
             // the same disk, a healthy origin: the complete blocks come from disk, the rest from S3, all correct
-            try (var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(),
-                    "block-size", "4096")) {
+            try (var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(), "block-size", "4096")) {
                 HttpResponse<byte[]> response = proxy.get("/cut/obj");
 
                 assertEquals(200, response.statusCode());
@@ -66,13 +77,19 @@ class TruncatedOriginTest {
     void aWholeObjectWhoseBytesDoNotMatchItsMd5ETag_isAborted_andNotKept() throws Exception {
         byte[] expected = S3Fixture.bytes(SIZE, 3);
         try (var s3 = new S3Fixture(S3).bucket("cut").put("cut", "obj", expected)) {
-            try (var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(),
-                    origin -> new io.layerproxy.testing.CorruptingOrigin(origin, 100_000), "block-size", "4096")) {
-                assertThrows(IOException.class, () -> proxy.get("/cut/obj"),
+            try (var proxy = ProxyServer.start(
+                    s3.endpoint(),
+                    disk,
+                    S3Fixture.credentialsEnv(),
+                    origin -> new io.layerproxy.testing.CorruptingOrigin(origin, 100_000),
+                    "block-size",
+                    "4096")) {
+                assertThrows(
+                        IOException.class,
+                        () -> proxy.get("/cut/obj"),
                         "right length, wrong bytes: the response is aborted before its last block");
             }
-            try (var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(),
-                    "block-size", "4096")) {
+            try (var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(), "block-size", "4096")) {
                 HttpResponse<byte[]> response = proxy.get("/cut/obj");
 
                 assertArrayEquals(expected, response.body(), "the damaged version was dropped from the cache");
@@ -104,11 +121,13 @@ class TruncatedOriginTest {
             }
         };
         try (var s3 = new S3Fixture(S3).bucket("cut").put("cut", "obj", expected);
-             var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(), unchecked,
-                     "block-size", "4096")) {
+                var proxy = ProxyServer.start(
+                        s3.endpoint(), disk, S3Fixture.credentialsEnv(), unchecked, "block-size", "4096")) {
             // the follow timeout is 60 s: a reader left waiting on the dead read-ahead would trip this bound
-            assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () ->
-                    assertThrows(IOException.class, () -> proxy.get("/cut/obj"), "a broken response, not a hang"));
+            assertTimeoutPreemptively(
+                    java.time.Duration.ofSeconds(30),
+                    () -> assertThrows(
+                            IOException.class, () -> proxy.get("/cut/obj"), "a broken response, not a hang"));
         }
     }
 }

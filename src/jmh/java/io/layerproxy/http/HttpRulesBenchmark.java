@@ -25,11 +25,16 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class HttpRulesBenchmark {
-    private final ObjectInfo info = new ObjectInfo(1 << 20, "\"0123456789abcdef0123456789abcdef\"",
-            Instant.parse("2026-11-01T10:00:00Z"), "text/html", Map.of(), Instant.now());
+    private final ObjectInfo info = new ObjectInfo(
+            1 << 20,
+            "\"0123456789abcdef0123456789abcdef\"",
+            Instant.parse("2026-11-01T10:00:00Z"),
+            "text/html",
+            Map.of(),
+            Instant.now());
     private final Map<String, String> none = Map.of();
-    private final Map<String, String> ifNoneMatch = Map.of("If-None-Match",
-            "\"aaaa\", \"0123456789abcdef0123456789abcdef\"");
+    private final Map<String, String> ifNoneMatch =
+            Map.of("If-None-Match", "\"aaaa\", \"0123456789abcdef0123456789abcdef\"");
     private final Map<String, String> ifModifiedSince = Map.of("If-Modified-Since", "Sun, 01 Nov 2026 10:00:00 GMT");
 
     @Benchmark

@@ -1,7 +1,6 @@
 package io.layerproxy.cache;
 
 import io.layerproxy.OriginException;
-
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
@@ -61,8 +60,10 @@ final class BlockBudget {
             throw new OriginException(OriginException.Kind.UNAVAILABLE, "interrupted waiting for block memory", e);
         }
         exhausted.incrementAndGet();
-        throw new OriginException(OriginException.Kind.BUSY, "no block memory free for " + forWhat + " in "
-                + unit.toSeconds(timeout) + " s: the memory budget (" + bytes() + " bytes) is in use by other reads");
+        throw new OriginException(
+                OriginException.Kind.BUSY,
+                "no block memory free for " + forWhat + " in " + unit.toSeconds(timeout) + " s: the memory budget ("
+                        + bytes() + " bytes) is in use by other reads");
     }
 
     private Block wrap() {
@@ -72,8 +73,10 @@ final class BlockBudget {
                 buffer = ByteBuffer.allocateDirect(blockSize);
             } catch (OutOfMemoryError e) {
                 free.release();
-                throw new OriginException(OriginException.Kind.UNAVAILABLE, "direct memory for a block could not be"
-                        + " allocated (" + e.getMessage() + "); lower buffer-memory or raise -XX:MaxDirectMemorySize",
+                throw new OriginException(
+                        OriginException.Kind.UNAVAILABLE,
+                        "direct memory for a block could not be" + " allocated (" + e.getMessage()
+                                + "); lower buffer-memory or raise -XX:MaxDirectMemorySize",
                         e);
             }
         }

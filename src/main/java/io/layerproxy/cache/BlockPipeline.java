@@ -1,10 +1,9 @@
 package io.layerproxy.cache;
 
-import io.layerproxy.ObjectKey;
-import io.layerproxy.ObjectInfo;
-import io.layerproxy.Origin;
 import io.layerproxy.LayerProxy;
-
+import io.layerproxy.ObjectInfo;
+import io.layerproxy.ObjectKey;
+import io.layerproxy.Origin;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -64,8 +63,8 @@ final class BlockPipeline implements AutoCloseable {
      * then retires {@code flight} (if any): until then readers follow the flight instead of missing. A write the
      * queue has no room for is skipped, and the flight retired at once.
      */
-    void store(Block block, ObjectKey key, ObjectInfo info, long index, long mark, int belowLayer,
-               Flights.Flight flight) {
+    void store(
+            Block block, ObjectKey key, ObjectInfo info, long index, long mark, int belowLayer, Flights.Flight flight) {
         String blockKey = blockKey(key, info, index);
         boolean queued = store.write(block, version(key, info), mark, () -> {
             for (int i = 0; i < belowLayer; i++) {

@@ -1,18 +1,16 @@
 package io.layerproxy.cache;
 
-import io.layerproxy.ObjectKey;
-import io.layerproxy.ObjectInfo;
-import io.layerproxy.OriginException;
-import io.layerproxy.ObjectBody;
 import io.layerproxy.LayerProxy;
-
+import io.layerproxy.ObjectBody;
+import io.layerproxy.ObjectInfo;
+import io.layerproxy.ObjectKey;
+import io.layerproxy.OriginException;
 import io.layerproxy.cache.Flights.Fill;
 import io.layerproxy.cache.Flights.Flight;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -183,15 +181,21 @@ final class BlockReader implements ObjectBody {
             for (int i = 0; i < layers.size(); i++) {
                 GuardedLayer layer = layers.get(i);
                 ByteBuffer into = block.fillBuffer();
-                ByteBuffer found = i == 0 ? layer.get(blockKey, n -> n == expected ? into : ByteBuffer.allocate(n))
+                ByteBuffer found = i == 0
+                        ? layer.get(blockKey, n -> n == expected ? into : ByteBuffer.allocate(n))
                         : fromSlowerLayer(layer, blockKey, expected, into);
                 if (found == null) {
                     continue;
                 }
                 if (found != into || found.remaining() != expected) {
                     // a block of the wrong length can only be damage: never serve it
-                    LOG.warn("dropping block {} of {} from the {} layer: {} bytes, expected {}", index, key,
-                            layer.name(), found.remaining(), expected);
+                    LOG.warn(
+                            "dropping block {} of {} from the {} layer: {} bytes, expected {}",
+                            index,
+                            key,
+                            layer.name(),
+                            found.remaining(),
+                            expected);
                     layer.remove(blockKey);
                     continue;
                 }
@@ -256,8 +260,10 @@ final class BlockReader implements ObjectBody {
             }
             throw new OriginException(OriginException.Kind.UNAVAILABLE, "fill of " + key + " failed", e.getCause());
         } catch (TimeoutException e) {
-            throw new OriginException(OriginException.Kind.TIMEOUT, "block " + index + " of " + key
-                    + " did not arrive in " + FOLLOW_TIMEOUT_SECONDS + " s", e);
+            throw new OriginException(
+                    OriginException.Kind.TIMEOUT,
+                    "block " + index + " of " + key + " did not arrive in " + FOLLOW_TIMEOUT_SECONDS + " s",
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new OriginException(OriginException.Kind.UNAVAILABLE, "interrupted waiting for " + key, e);

@@ -22,9 +22,9 @@ interface BlockSink {
         @Override
         protected MethodHandle computeValue(Class<?> type) {
             try {
-                return MethodHandles.publicLookup().findVirtual(type, "write",
-                        MethodType.methodType(void.class, ByteBuffer.class)).asType(
-                        MethodType.methodType(void.class, OutputStream.class, ByteBuffer.class));
+                return MethodHandles.publicLookup()
+                        .findVirtual(type, "write", MethodType.methodType(void.class, ByteBuffer.class))
+                        .asType(MethodType.methodType(void.class, OutputStream.class, ByteBuffer.class));
             } catch (NoSuchMethodException | IllegalAccessException e) {
                 return null;
             }

@@ -32,8 +32,7 @@ final class Flights {
      * One block of a fill: complete once the leader has read it. The flight holds a reference to the block from
      * then until it is retired (stored), so a follower that takes it with {@link Block#tryRetain} gets live bytes.
      */
-    record Flight(Fill fill, CompletableFuture<Block> block) {
-    }
+    record Flight(Fill fill, CompletableFuture<Block> block) {}
 
     /** The leader stopped before this block and nobody followed it: the waiter fetches it itself. */
     static final class Abandoned extends RuntimeException {

@@ -1,12 +1,11 @@
 package io.layerproxy.cache;
 
 import io.layerproxy.Layer;
-
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.function.IntFunction;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -113,8 +112,11 @@ final class GuardedLayer {
 
     private void failed(String what, RuntimeException e) {
         if (failures.getAndIncrement() == 0) {
-            LOG.warn("{} layer {} failed, treating it as a miss (further failures are counted): {}",
-                    layer.name(), what, e.toString());
+            LOG.warn(
+                    "{} layer {} failed, treating it as a miss (further failures are counted): {}",
+                    layer.name(),
+                    what,
+                    e.toString());
         } else {
             LOG.debug("{} layer {} failed: {}", layer.name(), what, e.toString());
         }

@@ -1,7 +1,6 @@
 package io.layerproxy.cache;
 
 import io.layerproxy.ObjectInfo;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -17,8 +16,7 @@ final class InfoCodec {
     private static final int FORMAT = 0x4C500001; // "LP" + format version 1
     private static final int MISSING = 0x4C50004E; // "LP" + 'N': the key did not exist at a time
 
-    private InfoCodec() {
-    }
+    private InfoCodec() {}
 
     static byte[] encode(ObjectInfo info) {
         var bytes = new ByteArrayOutputStream(256);
@@ -26,7 +24,10 @@ final class InfoCodec {
             out.writeInt(FORMAT);
             out.writeLong(info.size());
             out.writeUTF(info.etag());
-            out.writeLong(info.lastModified() == null ? Long.MIN_VALUE : info.lastModified().toEpochMilli());
+            out.writeLong(
+                    info.lastModified() == null
+                            ? Long.MIN_VALUE
+                            : info.lastModified().toEpochMilli());
             out.writeBoolean(info.contentType() != null);
             if (info.contentType() != null) {
                 out.writeUTF(info.contentType());
@@ -45,7 +46,10 @@ final class InfoCodec {
 
     /** A negative entry: the origin said the key does not exist, at {@code when}. */
     static byte[] encodeMissing(Instant when) {
-        return java.nio.ByteBuffer.allocate(12).putInt(MISSING).putLong(when.toEpochMilli()).array();
+        return java.nio.ByteBuffer.allocate(12)
+                .putInt(MISSING)
+                .putLong(when.toEpochMilli())
+                .array();
     }
 
     /** When a negative entry was recorded, or null when the bytes are not a negative entry. */
@@ -79,8 +83,13 @@ final class InfoCodec {
             if (in.read() != -1) {
                 return null;
             }
-            return new ObjectInfo(size, etag, modified == Long.MIN_VALUE ? null : Instant.ofEpochMilli(modified),
-                    type, headers, validatedAt);
+            return new ObjectInfo(
+                    size,
+                    etag,
+                    modified == Long.MIN_VALUE ? null : Instant.ofEpochMilli(modified),
+                    type,
+                    headers,
+                    validatedAt);
         } catch (IOException | RuntimeException e) {
             return null;
         }

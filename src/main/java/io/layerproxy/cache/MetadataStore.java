@@ -1,11 +1,10 @@
 package io.layerproxy.cache;
 
-import io.layerproxy.ObjectKey;
+import io.layerproxy.LayerProxy;
 import io.layerproxy.ObjectInfo;
+import io.layerproxy.ObjectKey;
 import io.layerproxy.Origin;
 import io.layerproxy.OriginException;
-import io.layerproxy.LayerProxy;
-
 import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,8 +38,14 @@ final class MetadataStore {
     /** Metadata requests in flight: concurrent misses of one key share one HEAD or GET. */
     private final ConcurrentHashMap<ObjectKey, CompletableFuture<ObjectInfo>> heads = new ConcurrentHashMap<>();
 
-    MetadataStore(List<GuardedLayer> layers, Origin origin, Clock clock, Duration maxAge, Duration negativeTtl,
-                  Duration staleIfError, ProxyMetrics metrics) {
+    MetadataStore(
+            List<GuardedLayer> layers,
+            Origin origin,
+            Clock clock,
+            Duration maxAge,
+            Duration negativeTtl,
+            Duration staleIfError,
+            ProxyMetrics metrics) {
         this.layers = layers;
         this.origin = origin;
         this.clock = clock;
@@ -132,12 +137,12 @@ final class MetadataStore {
     }
 
     /** What the origin said; {@code body} only for the asker that fetched it. */
-    private record Answer(ObjectInfo info, BlockReader body) {
-    }
+    private record Answer(ObjectInfo info, BlockReader body) {}
 
     /** Stale-if-error: the origin is down or silent (not refusing), and the copy is within the bound past max-age. */
     private boolean servesStale(OriginException e, ObjectInfo stale, Instant now) {
-        return e.isOutage() && stale.validatedAt().plus(maxAge).plus(staleIfError).isAfter(now);
+        return e.isOutage()
+                && stale.validatedAt().plus(maxAge).plus(staleIfError).isAfter(now);
     }
 
     /**
@@ -227,8 +232,7 @@ final class MetadataStore {
     }
 
     /** What any layer holds for the key: absent, a remembered 404 ({@code info} null), or a version. */
-    record Cached(boolean found, ObjectInfo info) {
-    }
+    record Cached(boolean found, ObjectInfo info) {}
 
     Cached cached(ObjectKey key) {
         String metaKey = metaKey(key);
@@ -270,6 +274,7 @@ final class MetadataStore {
 
     private static String unquote(String etag) {
         return etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"")
-                ? etag.substring(1, etag.length() - 1) : etag;
+                ? etag.substring(1, etag.length() - 1)
+                : etag;
     }
 }

@@ -1,10 +1,10 @@
 package io.layerproxy.cache;
 
-import io.layerproxy.ObjectKey;
-import io.layerproxy.ObjectInfo;
-import io.layerproxy.OriginException;
-import io.layerproxy.ObjectBody;
 import io.layerproxy.CachedObject;
+import io.layerproxy.ObjectBody;
+import io.layerproxy.ObjectInfo;
+import io.layerproxy.ObjectKey;
+import io.layerproxy.OriginException;
 import io.layerproxy.ReadSpec;
 
 /**

@@ -1,9 +1,8 @@
 package io.layerproxy.cache;
 
-import io.layerproxy.ObjectKey;
 import io.layerproxy.ObjectInfo;
+import io.layerproxy.ObjectKey;
 import io.layerproxy.OriginException;
-
 import io.layerproxy.cache.Flights.Fill;
 import io.layerproxy.cache.Flights.Flight;
 import java.io.IOException;
@@ -30,10 +29,12 @@ final class OriginFill {
     private final ObjectInfo info;
     /** Registered blocks not read yet, by index. */
     private final TreeMap<Long, Flight> leading;
+
     private final Fill fill;
     private final long lastIndex;
     /** The store queue's epoch when this fill started: its writes are skipped if the version is condemned later. */
     private final long mark;
+
     private ReadAhead stream;
     private long nextIndex;
     /** Reading a whole single-part object: its MD5 is checked against the ETag before its last block leaves. */
@@ -55,8 +56,8 @@ final class OriginFill {
      * one origin read for them, or reads them from {@code opened} (a stream from {@code index}'s first byte) when
      * given. Null when another reader registered {@code index} first (then {@code opened} is the caller's to close).
      */
-    static OriginFill lead(BlockPipeline pipe, ObjectKey key, ObjectInfo info, long index, long spanLast,
-                           InputStream opened) {
+    static OriginFill lead(
+            BlockPipeline pipe, ObjectKey key, ObjectInfo info, long index, long spanLast, InputStream opened) {
         Fill fill = new Fill();
         TreeMap<Long, Flight> leading = new TreeMap<>();
         for (long i = index; i <= spanLast; i++) {
@@ -78,12 +79,15 @@ final class OriginFill {
         int blockSize = pipe.blockSize;
         long first = nextIndex * blockSize;
         long last = Math.min(info.size(), (lastIndex + 1) * blockSize) - 1;
-        MessageDigest md5 = nextIndex == 0 && lastIndex == pipe.blockCount(info) - 1
-                && MD5_ETAG.matcher(info.etag()).matches() ? newMd5() : null;
+        MessageDigest md5 = nextIndex == 0
+                        && lastIndex == pipe.blockCount(info) - 1
+                        && MD5_ETAG.matcher(info.etag()).matches()
+                ? newMd5()
+                : null;
         try {
             InputStream body = opened != null ? opened : pipe.origin.read(key, info, first, last);
-            stream = new ReadAhead(body, nextIndex, lastIndex, this::expectedLength, pipe.budget,
-                    pipe.readAheadThreads, md5, key);
+            stream = new ReadAhead(
+                    body, nextIndex, lastIndex, this::expectedLength, pipe.budget, pipe.readAheadThreads, md5, key);
         } catch (OriginException e) {
             fail(e);
             if (e.kind() == OriginException.Kind.CHANGED) {
@@ -110,15 +114,19 @@ final class OriginFill {
             block = stream.next(BlockReader.FOLLOW_TIMEOUT_SECONDS);
         } catch (IOException e) {
             boolean silent = e instanceof SocketTimeoutException || e.getCause() instanceof SocketTimeoutException;
-            throw fail(new OriginException(silent ? OriginException.Kind.TIMEOUT : OriginException.Kind.UNAVAILABLE,
-                    "origin stream for " + key + (silent ? " stalled" : " failed") + " in block " + index, e));
+            throw fail(new OriginException(
+                    silent ? OriginException.Kind.TIMEOUT : OriginException.Kind.UNAVAILABLE,
+                    "origin stream for " + key + (silent ? " stalled" : " failed") + " in block " + index,
+                    e));
         } catch (OriginException e) {
             throw fail(e);
         }
         if (block.length() != expected) {
             block.release();
-            throw fail(new OriginException(OriginException.Kind.BAD_RESPONSE, "origin body for " + key + " ended "
-                    + block.length() + " bytes into block " + index + " of " + expected + " bytes"));
+            throw fail(new OriginException(
+                    OriginException.Kind.BAD_RESPONSE,
+                    "origin body for " + key + " ended " + block.length() + " bytes into block " + index + " of "
+                            + expected + " bytes"));
         }
         if (verifiesWhole && index == lastIndex) {
             verifiesWhole = false;
@@ -128,8 +136,9 @@ final class OriginFill {
                 // place, a corrupt origin). The last block is withheld, so the client's response is aborted rather
                 // than completed wrong, and nothing of this version stays stored.
                 block.release();
-                OriginException failure = fail(new OriginException(OriginException.Kind.BAD_RESPONSE, "bytes of "
-                        + key + " do not match their ETag " + info.etag()));
+                OriginException failure = fail(new OriginException(
+                        OriginException.Kind.BAD_RESPONSE,
+                        "bytes of " + key + " do not match their ETag " + info.etag()));
                 pipe.dropVersion(key, info);
                 throw failure;
             }

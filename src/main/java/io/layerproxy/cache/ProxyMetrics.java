@@ -1,7 +1,5 @@
 package io.layerproxy.cache;
 
-import io.layerproxy.Origin;
-
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -14,8 +12,7 @@ import java.util.function.ToDoubleFunction;
  */
 final class ProxyMetrics {
     /** Counters kept per layer, so the hot path does no meter lookup. */
-    record LayerMeters(Counter hits, Counter misses) {
-    }
+    record LayerMeters(Counter hits, Counter misses) {}
 
     private final Counter blockWaits;
     private final Counter metadataWaits;
@@ -30,31 +27,65 @@ final class ProxyMetrics {
 
     static LayerMeters register(MeterRegistry registry, GuardedLayer layer) {
         String name = layer.name();
-        layerGauge(registry, "layerproxy.layer.entries", "entries held", null, layer, l -> l.stats().entries());
-        layerGauge(registry, "layerproxy.layer.bytes", "bytes held", "bytes", layer, l -> l.stats().bytes());
-        layerGauge(registry, "layerproxy.layer.capacity", "most bytes the layer holds", "bytes", layer,
+        layerGauge(
+                registry,
+                "layerproxy.layer.entries",
+                "entries held",
+                null,
+                layer,
+                l -> l.stats().entries());
+        layerGauge(
+                registry,
+                "layerproxy.layer.bytes",
+                "bytes held",
+                "bytes",
+                layer,
+                l -> l.stats().bytes());
+        layerGauge(
+                registry,
+                "layerproxy.layer.capacity",
+                "most bytes the layer holds",
+                "bytes",
+                layer,
                 l -> l.capacity() == Long.MAX_VALUE ? -1 : l.capacity());
-        layerGauge(registry, "layerproxy.layer.usable", "1 while the layer works, 0 while it is in trouble", null,
-                layer, l -> l.stats().usable() ? 1 : 0);
-        FunctionCounter.builder("layerproxy.layer.evictions", layer, l -> nonNegative(l.stats().evictions()))
-                .description("entries the layer dropped to make room").tag("layer", name).register(registry);
+        layerGauge(
+                registry,
+                "layerproxy.layer.usable",
+                "1 while the layer works, 0 while it is in trouble",
+                null,
+                layer,
+                l -> l.stats().usable() ? 1 : 0);
+        FunctionCounter.builder(
+                        "layerproxy.layer.evictions",
+                        layer,
+                        l -> nonNegative(l.stats().evictions()))
+                .description("entries the layer dropped to make room")
+                .tag("layer", name)
+                .register(registry);
         FunctionCounter.builder("layerproxy.layer.failures", layer, GuardedLayer::failures)
-                .description("layer operations that failed and were served as misses").tag("layer", name)
+                .description("layer operations that failed and were served as misses")
+                .tag("layer", name)
                 .register(registry);
         return new LayerMeters(layerGets(registry, name, "hit"), layerGets(registry, name, "miss"));
     }
 
     /** The pipeline's gauges: the block budget and the store queue. */
     void registerPipeline(BlockPipeline blocks) {
-        Gauge.builder("layerproxy.buffer.capacity", blocks.budget, BlockBudget::bytes).baseUnit("bytes")
-                .description("the memory budget for block bytes (buffer-memory)").register(registry);
-        Gauge.builder("layerproxy.buffer.used", blocks.budget, BlockBudget::inUse).baseUnit("bytes")
+        Gauge.builder("layerproxy.buffer.capacity", blocks.budget, BlockBudget::bytes)
+                .baseUnit("bytes")
+                .description("the memory budget for block bytes (buffer-memory)")
+                .register(registry);
+        Gauge.builder("layerproxy.buffer.used", blocks.budget, BlockBudget::inUse)
+                .baseUnit("bytes")
                 .description("block bytes held now: reads, read-ahead, blocks waiting for the store")
                 .register(registry);
-        Gauge.builder("layerproxy.store.queued", blocks.store, StoreQueue::queuedBytes).baseUnit("bytes")
-                .description("block bytes waiting to be written into the layers").register(registry);
+        Gauge.builder("layerproxy.store.queued", blocks.store, StoreQueue::queuedBytes)
+                .baseUnit("bytes")
+                .description("block bytes waiting to be written into the layers")
+                .register(registry);
         FunctionCounter.builder("layerproxy.buffer.waits", blocks.budget, BlockBudget::waits)
-                .description("reads that waited for block memory").register(registry);
+                .description("reads that waited for block memory")
+                .register(registry);
         FunctionCounter.builder("layerproxy.store.skipped", blocks.store, StoreQueue::skipped)
                 .description("block writes skipped because the store queue stayed full (slow disk)")
                 .register(registry);
@@ -73,19 +104,30 @@ final class ProxyMetrics {
     private static Counter layerGets(MeterRegistry registry, String layer, String result) {
         return Counter.builder("layerproxy.layer.gets")
                 .description("reads of metadata and blocks from a layer, by result")
-                .tag("layer", layer).tag("result", result).register(registry);
+                .tag("layer", layer)
+                .tag("result", result)
+                .register(registry);
     }
 
     private static Counter flightWaits(MeterRegistry registry, String kind) {
         return Counter.builder("layerproxy.flight.waits")
                 .description("reads that waited for another reader's origin request instead of sending their own")
-                .tag("kind", kind).register(registry);
+                .tag("kind", kind)
+                .register(registry);
     }
 
-    private static void layerGauge(MeterRegistry registry, String metric, String description, String unit,
-                                   GuardedLayer layer, ToDoubleFunction<GuardedLayer> value) {
+    private static void layerGauge(
+            MeterRegistry registry,
+            String metric,
+            String description,
+            String unit,
+            GuardedLayer layer,
+            ToDoubleFunction<GuardedLayer> value) {
         Gauge.builder(metric, layer, l -> nonNegative(value.applyAsDouble(l)))
-                .description(description).baseUnit(unit).tag("layer", layer.name()).strongReference(true)
+                .description(description)
+                .baseUnit(unit)
+                .tag("layer", layer.name())
+                .strongReference(true)
                 .register(registry);
     }
 

@@ -1,7 +1,6 @@
 package io.layerproxy.cache;
 
 import io.layerproxy.OriginException;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -35,8 +34,15 @@ final class ReadAhead implements AutoCloseable {
      * Starts reading blocks {@code first..last} of {@code body}, each {@code lengthOf(index)} bytes long, hashing
      * them with {@code md5} when it is not null (on the reading thread, so the hash costs the client nothing).
      */
-    ReadAhead(InputStream body, long first, long last, LongToIntFunction lengthOf, BlockBudget budget,
-              ExecutorService threads, MessageDigest md5, Object what) {
+    ReadAhead(
+            InputStream body,
+            long first,
+            long last,
+            LongToIntFunction lengthOf,
+            BlockBudget budget,
+            ExecutorService threads,
+            MessageDigest md5,
+            Object what) {
         this.body = body;
         threads.execute(() -> {
             ReadableByteChannel channel = Channels.newChannel(body);

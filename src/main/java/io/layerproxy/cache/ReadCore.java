@@ -1,14 +1,13 @@
 package io.layerproxy.cache;
 
-import io.layerproxy.ObjectKey;
-import io.layerproxy.ObjectInfo;
-import io.layerproxy.Origin;
 import io.layerproxy.CachedObject;
-import io.layerproxy.ReadSpec;
-import io.layerproxy.LayerProxy;
-
-import io.micrometer.core.instrument.MeterRegistry;
 import io.layerproxy.Layer;
+import io.layerproxy.LayerProxy;
+import io.layerproxy.ObjectInfo;
+import io.layerproxy.ObjectKey;
+import io.layerproxy.Origin;
+import io.layerproxy.ReadSpec;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -22,14 +21,25 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ReadCore implements AutoCloseable {
     /** What {@link LayerProxy.Builder} collected; {@code bufferMemory} 0 picks the default. */
-    public record Settings(int blockSize, long bufferMemory, Duration maxAge, Duration negativeTtl,
-                           Duration staleIfError, Set<String> buckets, Clock clock) {
-    }
+    public record Settings(
+            int blockSize,
+            long bufferMemory,
+            Duration maxAge,
+            Duration negativeTtl,
+            Duration staleIfError,
+            Set<String> buckets,
+            Clock clock) {}
 
     /** The block pipeline now, for metrics, the status page and tests. */
-    public record Stats(int blockSize, long bufferCapacity, long bufferUsed, long bufferWaits, long storeQueued,
-                        long storeSkipped, int blocksInFlight, long layerFailures) {
-    }
+    public record Stats(
+            int blockSize,
+            long bufferCapacity,
+            long bufferUsed,
+            long bufferWaits,
+            long storeQueued,
+            long storeSkipped,
+            int blocksInFlight,
+            long layerFailures) {}
 
     private final List<GuardedLayer> layers;
     private final MetadataStore metadata;
@@ -39,9 +49,16 @@ public final class ReadCore implements AutoCloseable {
     /** The core over {@code layers} (fastest first) and {@code origin}, its meters in {@code registry}. */
     public ReadCore(List<Layer> layers, Origin origin, Settings settings, MeterRegistry registry) {
         var metrics = new ProxyMetrics(registry);
-        this.layers = layers.stream().map(layer -> new GuardedLayer(layer, registry)).toList();
-        this.metadata = new MetadataStore(this.layers, origin, settings.clock(), settings.maxAge(),
-                settings.negativeTtl(), settings.staleIfError(), metrics);
+        this.layers =
+                layers.stream().map(layer -> new GuardedLayer(layer, registry)).toList();
+        this.metadata = new MetadataStore(
+                this.layers,
+                origin,
+                settings.clock(),
+                settings.maxAge(),
+                settings.negativeTtl(),
+                settings.staleIfError(),
+                metrics);
         long budget = settings.bufferMemory() > 0 ? settings.bufferMemory() : defaultBufferMemory(layers);
         this.blocks = new BlockPipeline(this.layers, origin, settings.blockSize(), budget, metrics);
         metrics.registerPipeline(blocks);
@@ -54,8 +71,11 @@ public final class ReadCore implements AutoCloseable {
      */
     private static long defaultBufferMemory(List<Layer> layers) {
         long direct = DirectMemory.max();
-        long memoryLayers = layers.stream().filter(l -> "memory".equals(l.name())).mapToLong(Layer::capacity)
-                .filter(c -> c != Long.MAX_VALUE).sum();
+        long memoryLayers = layers.stream()
+                .filter(l -> "memory".equals(l.name()))
+                .mapToLong(Layer::capacity)
+                .filter(c -> c != Long.MAX_VALUE)
+                .sum();
         return Math.min(256L << 20, Math.max(0, direct - memoryLayers) / 4);
     }
 
@@ -67,8 +87,8 @@ public final class ReadCore implements AutoCloseable {
         if (!allows(key.bucket())) {
             return ObjectRead.missing(this, key, LayerProxy.ALLOWLIST);
         }
-        MetadataStore.BodyLeader leader = spec.wholeBody()
-                ? (info, body) -> BlockReader.leading(blocks, key, info, body) : null;
+        MetadataStore.BodyLeader leader =
+                spec.wholeBody() ? (info, body) -> BlockReader.leading(blocks, key, info, body) : null;
         MetadataStore.Lookup found = metadata.lookup(key, leader);
         return new ObjectRead(this, key, found.info(), found.layer(), found.stale(), found.body());
     }
@@ -123,13 +143,21 @@ public final class ReadCore implements AutoCloseable {
     }
 
     public Stats stats() {
-        return new Stats(blocks.blockSize, blocks.budget.bytes(), blocks.budget.inUse(), blocks.budget.waits(),
-                blocks.store.queuedBytes(), blocks.store.skipped(), blocks.flights.size(),
+        return new Stats(
+                blocks.blockSize,
+                blocks.budget.bytes(),
+                blocks.budget.inUse(),
+                blocks.budget.waits(),
+                blocks.store.queuedBytes(),
+                blocks.store.skipped(),
+                blocks.flights.size(),
                 layers.stream().mapToLong(GuardedLayer::failures).sum());
     }
 
     public List<LayerProxy.LayerState> layerStates() {
-        return layers.stream().map(l -> new LayerProxy.LayerState(l.name(), l.capacity(), l.stats())).toList();
+        return layers.stream()
+                .map(l -> new LayerProxy.LayerState(l.name(), l.capacity(), l.stats()))
+                .toList();
     }
 
     /** The layers, as the core guards them (for tests). */

@@ -32,6 +32,7 @@ final class StoreQueue implements AutoCloseable {
     private long queuedBytes;
     /** Set when a write waited in vain: until the queue is half empty again, writes that do not fit skip at once. */
     private boolean shedding;
+
     private final AtomicLong epoch = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
     private final Map<String, Long> condemned = new LinkedHashMap<>(16, 0.75f, false) {

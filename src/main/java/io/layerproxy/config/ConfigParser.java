@@ -22,16 +22,15 @@ import java.util.stream.Collectors;
  * the messages name the option and the value ({@code "cache-size must be > 0, was: -1"}).
  */
 public final class ConfigParser {
-    private ConfigParser() {
-    }
+    private ConfigParser() {}
 
     /**
      * @param flags      values given on the command line (several for a repeatable option)
      * @param env        the environment (usually {@code System.getenv()})
      * @param initParams init-params (web.xml filter init-params, context params); unknown names are rejected
      */
-    public static LayerProxyConfig parse(Map<Option, List<String>> flags, Map<String, String> env,
-                                         Map<String, String> initParams) {
+    public static LayerProxyConfig parse(
+            Map<Option, List<String>> flags, Map<String, String> env, Map<String, String> initParams) {
         for (String name : initParams.keySet()) {
             if (Option.byName(name).isEmpty()) {
                 throw new ConfigException("unknown init-param '" + name + "'; known: "
@@ -49,7 +48,12 @@ public final class ConfigParser {
         if (host != null && host.isEmpty()) {
             host = null;
         }
-        int port = (int) integer(Option.LISTEN, colon < 0 ? listen : listen.substring(colon + 1), listen, 0, 65535,
+        int port = (int) integer(
+                Option.LISTEN,
+                colon < 0 ? listen : listen.substring(colon + 1),
+                listen,
+                0,
+                65535,
                 "a [host]:port with a port between 0 and 65535");
 
         String region = values.single(Option.AWS_REGION);
@@ -80,8 +84,8 @@ public final class ConfigParser {
             }
         }
         String statusText = values.single(Option.ON_DNE_STATUS);
-        int onDneStatus = (int) integer(Option.ON_DNE_STATUS, statusText, statusText, 200, 599,
-                "an HTTP status between 200 and 599");
+        int onDneStatus = (int)
+                integer(Option.ON_DNE_STATUS, statusText, statusText, 200, 599, "an HTTP status between 200 and 599");
 
         long cacheSize = atLeastOneMiB(Option.CACHE_SIZE, values.single(Option.CACHE_SIZE), 1);
         Path diskDir = path(values.single(Option.DISK_DIR));
@@ -103,32 +107,53 @@ public final class ConfigParser {
         String blockText = values.single(Option.BLOCK_SIZE);
         long blockSize = size(Option.BLOCK_SIZE, blockText, 1);
         if (blockSize < LayerProxy.Builder.MIN_BLOCK_SIZE || blockSize > LayerProxy.Builder.MAX_BLOCK_SIZE) {
-            throw invalid(Option.BLOCK_SIZE, "between " + LayerProxy.Builder.MIN_BLOCK_SIZE + " and "
-                    + LayerProxy.Builder.MAX_BLOCK_SIZE, blockText);
+            throw invalid(
+                    Option.BLOCK_SIZE,
+                    "between " + LayerProxy.Builder.MIN_BLOCK_SIZE + " and " + LayerProxy.Builder.MAX_BLOCK_SIZE,
+                    blockText);
         }
 
         long bufferMemory = size(Option.BUFFER_MEMORY, values.single(Option.BUFFER_MEMORY), 0);
         if (bufferMemory != 0 && bufferMemory < 4 * blockSize) {
-            throw invalid(Option.BUFFER_MEMORY, "0 (automatic) or at least 4 blocks (" + 4 * blockSize + ")",
+            throw invalid(
+                    Option.BUFFER_MEMORY,
+                    "0 (automatic) or at least 4 blocks (" + 4 * blockSize + ")",
                     values.single(Option.BUFFER_MEMORY));
         }
 
         String token = values.single(Option.ADMIN_TOKEN);
         if (token != null && token.length() < 16) {
-            throw new ConfigException("admin-token must be at least 16 characters, was: " + token.length()
-                    + " characters");
+            throw new ConfigException(
+                    "admin-token must be at least 16 characters, was: " + token.length() + " characters");
         }
 
         String entries = values.single(Option.MANY_MAX_ENTRIES);
-        int manyMaxEntries = (int) integer(Option.MANY_MAX_ENTRIES, entries, entries, 1, 1_000_000,
-                "between 1 and 1000000");
+        int manyMaxEntries =
+                (int) integer(Option.MANY_MAX_ENTRIES, entries, entries, 1, 1_000_000, "between 1 and 1000000");
         long manyMaxBytes = size(Option.MANY_MAX_BYTES, values.single(Option.MANY_MAX_BYTES), 1);
 
-        return new LayerProxyConfig(host, port, region, endpoint, pathStyle, onDne, onDneStatus, cacheSize, diskDir,
-                diskSize, seconds(Option.WATCH, values.single(Option.WATCH)), prefetch, buckets,
-                seconds(Option.MAX_AGE, values.single(Option.MAX_AGE)), (int) blockSize, bufferMemory,
-                seconds(Option.NEGATIVE_TTL, values.single(Option.NEGATIVE_TTL)), token, manyMaxEntries,
-                manyMaxBytes, originTimeout(values.single(Option.ORIGIN_TIMEOUT)),
+        return new LayerProxyConfig(
+                host,
+                port,
+                region,
+                endpoint,
+                pathStyle,
+                onDne,
+                onDneStatus,
+                cacheSize,
+                diskDir,
+                diskSize,
+                seconds(Option.WATCH, values.single(Option.WATCH)),
+                prefetch,
+                buckets,
+                seconds(Option.MAX_AGE, values.single(Option.MAX_AGE)),
+                (int) blockSize,
+                bufferMemory,
+                seconds(Option.NEGATIVE_TTL, values.single(Option.NEGATIVE_TTL)),
+                token,
+                manyMaxEntries,
+                manyMaxBytes,
+                originTimeout(values.single(Option.ORIGIN_TIMEOUT)),
                 seconds(Option.STALE_IF_ERROR, values.single(Option.STALE_IF_ERROR)),
                 seconds(Option.DRAIN_TIMEOUT, values.single(Option.DRAIN_TIMEOUT)));
     }
@@ -245,7 +270,8 @@ public final class ConfigParser {
         }
         try {
             URI uri = new URI(text);
-            if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null
+            if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+                    && uri.getHost() != null
                     && uri.getUserInfo() == null) {
                 return uri;
             }
@@ -253,7 +279,9 @@ public final class ConfigParser {
             // reported below
         }
         // a URL with user-info may hold a secret: do not repeat it
-        throw invalid(Option.S3_ENDPOINT, "an http:// or https:// URL without credentials",
+        throw invalid(
+                Option.S3_ENDPOINT,
+                "an http:// or https:// URL without credentials",
                 text.contains("@") ? "(a URL with user-info)" : text);
     }
 

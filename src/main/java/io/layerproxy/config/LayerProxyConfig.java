@@ -29,12 +29,30 @@ import java.util.TreeSet;
  * @param staleIfError   how long past max-age cached metadata is still served while S3 fails; zero is off
  * @param drainTimeout   how long downloads in progress may take to finish when the proxy shuts down
  */
-public record LayerProxyConfig(String listenHost, int listenPort, String awsRegion, URI s3Endpoint,
-                               boolean pathStyle, ObjectKey onDne, int onDneStatus, long cacheSize, Path diskDir,
-                               long diskSize, Duration watch, List<BucketPrefix> prefetch, Set<String> buckets,
-                               Duration maxAge, int blockSize, long bufferMemory, Duration negativeTtl, String adminToken,
-                               int manyMaxEntries, long manyMaxBytes, Duration originTimeout,
-                               Duration staleIfError, Duration drainTimeout) {
+public record LayerProxyConfig(
+        String listenHost,
+        int listenPort,
+        String awsRegion,
+        URI s3Endpoint,
+        boolean pathStyle,
+        ObjectKey onDne,
+        int onDneStatus,
+        long cacheSize,
+        Path diskDir,
+        long diskSize,
+        Duration watch,
+        List<BucketPrefix> prefetch,
+        Set<String> buckets,
+        Duration maxAge,
+        int blockSize,
+        long bufferMemory,
+        Duration negativeTtl,
+        String adminToken,
+        int manyMaxEntries,
+        long manyMaxBytes,
+        Duration originTimeout,
+        Duration staleIfError,
+        Duration drainTimeout) {
 
     /** A bucket and a key prefix in it (possibly empty: the whole bucket). */
     public record BucketPrefix(String bucket, String prefix) {
@@ -86,8 +104,11 @@ public record LayerProxyConfig(String listenHost, int listenPort, String awsRegi
     @Override
     public String toString() {
         StringBuilder s = new StringBuilder("LayerProxyConfig[");
-        describe().forEach((name, value) -> s.append(s.length() > 17 ? ", " : "").append(name).append('=')
-                .append(value));
+        describe()
+                .forEach((name, value) -> s.append(s.length() > 17 ? ", " : "")
+                        .append(name)
+                        .append('=')
+                        .append(value));
         return s.append(']').toString();
     }
 }

@@ -19,13 +19,14 @@ import org.slf4j.LoggerFactory;
 public final class ProxyFactory {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyFactory.class);
 
-    private ProxyFactory() {
-    }
+    private ProxyFactory() {}
 
     /** The proxy for {@code config}; {@code env} supplies AWS credentials (usually {@code System.getenv()}). */
     public static LayerProxy create(LayerProxyConfig config, Map<String, String> env) {
-        return create(config, S3Origin.create(S3Clients.create(config.awsRegion(), config.s3Endpoint(),
-                config.pathStyle(), env, config.originTimeout())));
+        return create(
+                config,
+                S3Origin.create(S3Clients.create(
+                        config.awsRegion(), config.s3Endpoint(), config.pathStyle(), env, config.originTimeout())));
     }
 
     /** The configured layers in front of the given origin (e.g. a decorated {@link S3Origin}). */

@@ -35,8 +35,7 @@ public final class ByteRanges {
 
     private static final Parsed WHOLE = new Parsed(null);
 
-    private ByteRanges() {
-    }
+    private ByteRanges() {}
 
     public static Parsed parse(String header, long size) {
         if (header == null) {

@@ -9,15 +9,16 @@ import java.util.Locale;
 /** HTTP dates (RFC 9110 §5.6.7) as response headers carry them. */
 public final class HttpDates {
     /** IMF-fixdate (RFC 9110 §5.6.7): always two-digit days, always GMT. */
-    public static final DateTimeFormatter HTTP_DATE =
-            DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
+    public static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.ofPattern(
+                    "EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US)
+            .withZone(ZoneOffset.UTC);
 
     private static final String[] DAYS = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-    private static final String[] MONTHS =
-            {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    private static final String[] MONTHS = {
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+    };
 
-    private HttpDates() {
-    }
+    private HttpDates() {}
 
     /**
      * {@link #HTTP_DATE} by hand: the formatter was in 13 of 242 JFR samples of 4 KiB hits; this is about 3x cheaper
@@ -26,9 +27,14 @@ public final class HttpDates {
     public static String format(Instant instant) {
         LocalDateTime t = LocalDateTime.ofEpochSecond(instant.getEpochSecond(), 0, ZoneOffset.UTC);
         var b = new StringBuilder(29).append(DAYS[t.getDayOfWeek().ordinal()]).append(", ");
-        twoDigits(b, t.getDayOfMonth()).append(' ').append(MONTHS[t.getMonthValue() - 1]).append(' ');
+        twoDigits(b, t.getDayOfMonth())
+                .append(' ')
+                .append(MONTHS[t.getMonthValue() - 1])
+                .append(' ');
         int year = t.getYear();
-        b.append(year < 1000 ? (year < 100 ? (year < 10 ? "000" : "00") : "0") : "").append(year).append(' ');
+        b.append(year < 1000 ? (year < 100 ? (year < 10 ? "000" : "00") : "0") : "")
+                .append(year)
+                .append(' ');
         twoDigits(b, t.getHour()).append(':');
         twoDigits(b, t.getMinute()).append(':');
         return twoDigits(b, t.getSecond()).append(" GMT").toString();

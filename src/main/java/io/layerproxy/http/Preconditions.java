@@ -14,10 +14,13 @@ import java.util.function.Function;
  */
 public final class Preconditions {
     /** What the preconditions decided. */
-    public enum Outcome { PROCEED, NOT_MODIFIED, PRECONDITION_FAILED }
-
-    private Preconditions() {
+    public enum Outcome {
+        PROCEED,
+        NOT_MODIFIED,
+        PRECONDITION_FAILED
     }
+
+    private Preconditions() {}
 
     /** §13.2.2: If-Match, else If-Unmodified-Since; then If-None-Match, else If-Modified-Since (GET/HEAD). */
     public static Outcome evaluate(String method, Function<String, String> headers, ObjectInfo info) {
@@ -95,7 +98,9 @@ public final class Preconditions {
             return strongMatch(value, info.etag());
         }
         Instant date = parseDate(value);
-        return date != null && info.lastModified() != null && seconds(info.lastModified()).equals(date);
+        return date != null
+                && info.lastModified() != null
+                && seconds(info.lastModified()).equals(date);
     }
 
     private static boolean strongMatch(String tag, String etag) {
@@ -123,7 +128,8 @@ public final class Preconditions {
     /** An IMF-fixdate (RFC 9110 §5.6.7), or null when the value is not one. */
     public static Instant parseDate(String value) {
         try {
-            return ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+            return ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME)
+                    .toInstant();
         } catch (DateTimeParseException e) {
             return null;
         }

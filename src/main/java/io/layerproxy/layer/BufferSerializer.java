@@ -16,11 +16,13 @@ import org.ehcache.spi.serialization.Serializer;
 final class BufferSerializer implements Serializer<ByteBuffer> {
     /** What {@link #read} returns for a value that does not verify; compared by identity. */
     static final ByteBuffer DAMAGED = ByteBuffer.allocate(0);
+
     private static final int HEADER = Integer.BYTES * 2;
     /** Values at least this large are framed in a per-thread staging buffer instead of a new array each time. */
     private static final int STAGE_FROM = 64 << 10;
     /** Where the value read by this thread's {@code Cache.get} goes; a new heap buffer when unset. */
     private static final ThreadLocal<IntFunction<ByteBuffer>> TARGET = new ThreadLocal<>();
+
     private static final ThreadLocal<ByteBuffer> STAGING = new ThreadLocal<>();
 
     private final boolean checksummed;

@@ -10,15 +10,15 @@ import java.util.function.IntFunction;
 import org.apache.commons.io.file.PathUtils;
 import org.ehcache.Cache;
 import org.ehcache.CacheManager;
-import org.ehcache.core.internal.statistics.DefaultStatisticsService;
-import org.ehcache.core.spi.service.StatisticsService;
-import org.ehcache.core.statistics.TierStatistics;
 import org.ehcache.PersistentCacheManager;
 import org.ehcache.config.builders.CacheConfigurationBuilder;
 import org.ehcache.config.builders.CacheManagerBuilder;
 import org.ehcache.config.builders.ResourcePoolsBuilder;
 import org.ehcache.config.units.MemoryUnit;
 import org.ehcache.core.internal.resilience.ThrowingResilienceStrategy;
+import org.ehcache.core.internal.statistics.DefaultStatisticsService;
+import org.ehcache.core.spi.service.StatisticsService;
+import org.ehcache.core.statistics.TierStatistics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,14 +33,15 @@ public final class EhcacheLayer implements Layer {
     private final String name;
     /** The tier that holds every entry (heap holds copies of hot ones): its counts are the layer's. */
     private final String authority;
+
     private final StatisticsService statistics;
     private final CacheManager manager;
     private final Cache<String, ByteBuffer> cache;
     private final long capacity;
     private final AtomicLong damaged = new AtomicLong();
 
-    private EhcacheLayer(String name, String authority, StatisticsService statistics, CacheManager manager,
-                         long capacity) {
+    private EhcacheLayer(
+            String name, String authority, StatisticsService statistics, CacheManager manager, long capacity) {
         this.name = name;
         this.authority = authority;
         this.statistics = statistics;
@@ -60,14 +61,19 @@ public final class EhcacheLayer implements Layer {
             StatisticsService statistics = new DefaultStatisticsService();
             CacheManager manager = CacheManagerBuilder.newCacheManagerBuilder()
                     .using(statistics)
-                    .withCache(CACHE, CacheConfigurationBuilder.newCacheConfigurationBuilder(String.class,
-                            ByteBuffer.class, pools).withValueSerializer(new BufferSerializer(false)))
+                    .withCache(
+                            CACHE,
+                            CacheConfigurationBuilder.newCacheConfigurationBuilder(
+                                            String.class, ByteBuffer.class, pools)
+                                    .withValueSerializer(new BufferSerializer(false)))
                     .build(true);
             return new EhcacheLayer("memory", "OffHeap", statistics, manager, bytes);
         } catch (RuntimeException | OutOfMemoryError e) {
             // Ehcache allocates the whole off-heap tier up front, from the JVM's direct memory
-            throw new IllegalStateException("memory layer of " + bytes + " bytes could not be allocated ("
-                    + rootMessage(e) + "); lower cache-size or raise -XX:MaxDirectMemorySize", e);
+            throw new IllegalStateException(
+                    "memory layer of " + bytes + " bytes could not be allocated (" + rootMessage(e)
+                            + "); lower cache-size or raise -XX:MaxDirectMemorySize",
+                    e);
         }
     }
 
@@ -91,14 +97,16 @@ public final class EhcacheLayer implements Layer {
         try {
             return tryOpenDisk(dir, bytes);
         } catch (RuntimeException first) {
-            LOG.warn("disk cache in {} could not be opened ({}); discarding it and starting empty", dir,
+            LOG.warn(
+                    "disk cache in {} could not be opened ({}); discarding it and starting empty",
+                    dir,
                     rootMessage(first));
             try {
                 deleteStore(dir);
                 return tryOpenDisk(dir, bytes);
             } catch (RuntimeException | IOException second) {
-                throw new IllegalStateException("disk cache folder " + dir + " is not usable: "
-                        + rootMessage(second), second);
+                throw new IllegalStateException(
+                        "disk cache folder " + dir + " is not usable: " + rootMessage(second), second);
             }
         }
     }
@@ -109,12 +117,17 @@ public final class EhcacheLayer implements Layer {
                 .using(statistics)
                 .using(new SynchronousWrites())
                 .with(CacheManagerBuilder.persistence(dir.toFile()))
-                .withCache(CACHE, CacheConfigurationBuilder.newCacheConfigurationBuilder(String.class,
-                                ByteBuffer.class,
-                                ResourcePoolsBuilder.newResourcePoolsBuilder().disk(bytes, MemoryUnit.B, true))
-                        .withValueSerializer(new BufferSerializer(true))
-                        // failures reach RecoveringDiskLayer, which decides; Ehcache's default logs and hides them
-                        .withResilienceStrategy(new ThrowingResilienceStrategy<>()))
+                .withCache(
+                        CACHE,
+                        CacheConfigurationBuilder.newCacheConfigurationBuilder(
+                                        String.class,
+                                        ByteBuffer.class,
+                                        ResourcePoolsBuilder.newResourcePoolsBuilder()
+                                                .disk(bytes, MemoryUnit.B, true))
+                                .withValueSerializer(new BufferSerializer(true))
+                                // failures reach RecoveringDiskLayer, which decides; Ehcache's default logs and hides
+                                // them
+                                .withResilienceStrategy(new ThrowingResilienceStrategy<>()))
                 .build(true);
         return new EhcacheLayer("disk", "Disk", statistics, manager, bytes);
     }
@@ -145,7 +158,8 @@ public final class EhcacheLayer implements Layer {
 
     @Override
     public Stats stats() {
-        TierStatistics tier = statistics.getCacheStatistics(CACHE).getTierStatistics().get(authority);
+        TierStatistics tier =
+                statistics.getCacheStatistics(CACHE).getTierStatistics().get(authority);
         if (tier == null) {
             return Stats.UNKNOWN;
         }
@@ -157,8 +171,11 @@ public final class EhcacheLayer implements Layer {
         ByteBuffer value = BufferSerializer.readingInto(allocate, () -> cache.get(key));
         if (value == BufferSerializer.DAMAGED) {
             if (damaged.getAndIncrement() == 0) {
-                LOG.warn("{} layer: the value under {} does not match its checksum; dropped (further ones are"
-                        + " logged at debug)", name, key);
+                LOG.warn(
+                        "{} layer: the value under {} does not match its checksum; dropped (further ones are"
+                                + " logged at debug)",
+                        name,
+                        key);
             } else {
                 LOG.debug("{} layer: the value under {} does not match its checksum; dropped", name, key);
             }

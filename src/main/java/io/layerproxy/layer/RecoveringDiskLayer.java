@@ -1,14 +1,13 @@
 package io.layerproxy.layer;
 
-import java.nio.ByteBuffer;
-import java.util.function.IntFunction;
-
 import io.layerproxy.Layer;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +34,7 @@ final class RecoveringDiskLayer implements Layer {
     private final long retryNanos;
     /** True from the first failure until a write succeeds again. */
     private final AtomicBoolean troubled = new AtomicBoolean();
+
     private volatile EhcacheLayer store;
     private volatile long nextCheckNanos;
     private boolean closed;
@@ -141,7 +141,9 @@ final class RecoveringDiskLayer implements Layer {
             try {
                 s.close();
             } catch (RuntimeException | InternalError e) {
-                LOG.warn("disk layer in {} could not be closed cleanly ({}); it starts empty next time", dir,
+                LOG.warn(
+                        "disk layer in {} could not be closed cleanly ({}); it starts empty next time",
+                        dir,
                         EhcacheLayer.rootMessage(e));
             }
         }
@@ -188,8 +190,11 @@ final class RecoveringDiskLayer implements Layer {
     private void failed(String what, Throwable e) {
         String why = e == null ? what : what + " failed: " + EhcacheLayer.rootMessage(e);
         if (troubled.compareAndSet(false, true)) {
-            LOG.warn("disk layer in {} is in trouble ({}); its reads are misses and its writes are skipped until it"
-                    + " works again (further failures are logged at debug)", dir, why);
+            LOG.warn(
+                    "disk layer in {} is in trouble ({}); its reads are misses and its writes are skipped until it"
+                            + " works again (further failures are logged at debug)",
+                    dir,
+                    why);
         } else {
             LOG.debug("disk layer in {}: {}", dir, why);
         }

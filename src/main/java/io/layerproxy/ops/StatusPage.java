@@ -5,9 +5,9 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.layerproxy.LayerProxy;
 import io.layerproxy.cache.ReadCore;
 import io.layerproxy.config.LayerProxyConfig;
+import io.micrometer.core.instrument.Measurement;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Measurement;
 import io.micrometer.core.instrument.Statistic;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -69,8 +69,11 @@ public final class StatusPage {
             row.put("entries", layer.stats().entries());
             row.put("bytes", layer.stats().bytes());
             row.put("capacity", layer.capacity() == Long.MAX_VALUE ? -1 : layer.capacity());
-            row.put("fill", layer.capacity() == Long.MAX_VALUE || layer.stats().bytes() < 0 ? "n/a"
-                    : percent(layer.stats().bytes(), layer.capacity()));
+            row.put(
+                    "fill",
+                    layer.capacity() == Long.MAX_VALUE || layer.stats().bytes() < 0
+                            ? "n/a"
+                            : percent(layer.stats().bytes(), layer.capacity()));
             row.put("hits", hits);
             row.put("misses", misses);
             row.put("hit ratio", hits + misses == 0 ? "n/a" : percent(hits, hits + misses));
@@ -95,14 +98,17 @@ public final class StatusPage {
         Map<String, Object> origin = new LinkedHashMap<>();
         long requests = (long) sum(registry, "layerproxy.origin.requests");
         long ok = (long) sum(registry, "layerproxy.origin.requests", "outcome", "ok");
-        origin.put("endpoint", config.s3Endpoint() == null ? "AWS S3 (" + config.awsRegion() + ")"
-                : config.s3Endpoint().toString());
+        origin.put(
+                "endpoint",
+                config.s3Endpoint() == null
+                        ? "AWS S3 (" + config.awsRegion() + ")"
+                        : config.s3Endpoint().toString());
         origin.put("requests", requests);
         origin.put("errors", requests - ok);
         origin.put("error rate", requests == 0 ? "n/a" : percent(requests - ok, requests));
         origin.put("bytes read", (long) sum(registry, "layerproxy.origin.bytes"));
-        origin.put("bytes served from origin", (long) sum(registry, "layerproxy.served.bytes", "layer",
-                LayerProxy.ORIGIN));
+        origin.put("bytes served from origin", (long)
+                sum(registry, "layerproxy.served.bytes", "layer", LayerProxy.ORIGIN));
         origin.put("circuit", proxy.originCircuitOpen() ? "open (failing fast)" : "closed");
         origin.put("single-flight waits", (long) sum(registry, "layerproxy.flight.waits"));
         s.put("origin", origin);
@@ -114,13 +120,18 @@ public final class StatusPage {
         watch.put("changed", (long) sum(registry, "layerproxy.watch.changes", "change", "changed"));
         watch.put("deleted", (long) sum(registry, "layerproxy.watch.changes", "change", "deleted"));
         long lastPoll = (long) value(registry, "layerproxy.watch.last.poll");
-        watch.put("last poll", lastPoll <= 0 ? "never" : Instant.ofEpochSecond(lastPoll).toString());
+        watch.put(
+                "last poll",
+                lastPoll <= 0 ? "never" : Instant.ofEpochSecond(lastPoll).toString());
         s.put("watch", watch);
 
         Map<String, Object> prefetch = new LinkedHashMap<>();
         prefetch.put("prefixes", config.prefetch().toString());
-        prefetch.put("state", config.prefetch().isEmpty() ? "off"
-                : value(registry, "layerproxy.prefetch.running") > 0 ? "running" : "done");
+        prefetch.put(
+                "state",
+                config.prefetch().isEmpty()
+                        ? "off"
+                        : value(registry, "layerproxy.prefetch.running") > 0 ? "running" : "done");
         prefetch.put("listed", (long) value(registry, "layerproxy.prefetch.objects", "state", "listed"));
         prefetch.put("loaded", (long) value(registry, "layerproxy.prefetch.objects", "state", "loaded"));
         prefetch.put("failed", (long) value(registry, "layerproxy.prefetch.objects", "state", "failed"));
@@ -158,7 +169,8 @@ public final class StatusPage {
                 .append("th{background:#f0f3f7;font-weight:600}td.n{text-align:right;font-variant-numeric:")
                 .append("tabular-nums}.muted{color:#777}.bad{color:#b00020;font-weight:600}")
                 .append("</style></head><body>\n<h1>layerproxy</h1><div class=\"muted\">status at ")
-                .append(escape(Instant.now().toString())).append(" &middot; refreshes every 5 s &middot; ")
+                .append(escape(Instant.now().toString()))
+                .append(" &middot; refreshes every 5 s &middot; ")
                 .append("<a href=\"?format=json\">JSON</a> &middot; <a href=\"metrics\">metrics</a></div>\n");
         for (Map.Entry<String, Object> section : snapshot().entrySet()) {
             h.append("<h2>").append(escape(section.getKey())).append("</h2>\n<table>");
@@ -168,7 +180,10 @@ public final class StatusPage {
                     Map<?, ?> cells = (Map<?, ?>) row;
                     if (header) {
                         h.append("<tr>");
-                        cells.keySet().forEach(k -> h.append("<th>").append(escape(k.toString())).append("</th>"));
+                        cells.keySet()
+                                .forEach(k -> h.append("<th>")
+                                        .append(escape(k.toString()))
+                                        .append("</th>"));
                         h.append("</tr>");
                         header = false;
                     }
@@ -191,12 +206,16 @@ public final class StatusPage {
     private static void cell(StringBuilder h, Object value) {
         if (value instanceof Number n) {
             long v = n.longValue();
-            h.append("<td class=\"n\">").append(v < 0 ? "n/a" : String.format(Locale.ROOT, "%,d", v)).append("</td>");
+            h.append("<td class=\"n\">")
+                    .append(v < 0 ? "n/a" : String.format(Locale.ROOT, "%,d", v))
+                    .append("</td>");
         } else if (value instanceof Boolean b) {
             h.append(b ? "<td>yes</td>" : "<td>no</td>");
         } else {
             String text = String.valueOf(value);
-            h.append(text.startsWith("open") ? "<td class=\"bad\">" : "<td>").append(escape(text)).append("</td>");
+            h.append(text.startsWith("open") ? "<td class=\"bad\">" : "<td>")
+                    .append(escape(text))
+                    .append("</td>");
         }
     }
 

@@ -1,10 +1,9 @@
 package io.layerproxy.origin;
 
-import io.layerproxy.ObjectKey;
 import io.layerproxy.ObjectInfo;
+import io.layerproxy.ObjectKey;
 import io.layerproxy.Origin;
 import io.layerproxy.OriginException;
-
 import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
@@ -84,8 +83,9 @@ final class CircuitBreaker implements Origin {
         boolean probe = false;
         if (open()) {
             if (clock.millis() < openUntilMillis || !probing.compareAndSet(false, true)) {
-                throw new OriginException(OriginException.Kind.UNAVAILABLE, "S3 is failing; " + what
-                        + " was not asked (tried again every " + OPEN_FOR.toSeconds() + " s)");
+                throw new OriginException(
+                        OriginException.Kind.UNAVAILABLE,
+                        "S3 is failing; " + what + " was not asked (tried again every " + OPEN_FOR.toSeconds() + " s)");
             }
             probe = true;
         }
@@ -118,8 +118,12 @@ final class CircuitBreaker implements Origin {
         if (failures >= FAILURES_TO_OPEN) {
             openUntilMillis = clock.millis() + OPEN_FOR.toMillis();
             if (failures == FAILURES_TO_OPEN) {
-                LOG.warn("S3 failed {} times in a row (last: {}); failing fast, serving cached copies, and trying"
-                        + " again every {} s", failures, e.getMessage(), OPEN_FOR.toSeconds());
+                LOG.warn(
+                        "S3 failed {} times in a row (last: {}); failing fast, serving cached copies, and trying"
+                                + " again every {} s",
+                        failures,
+                        e.getMessage(),
+                        OPEN_FOR.toSeconds());
             }
         }
     }

@@ -29,7 +29,8 @@ public final class GuardedOrigin implements Origin {
         this.probe = new OriginProbe(circuit, probeBucket, clock);
         Gauge.builder("layerproxy.origin.circuit.open", circuit, c -> c.open() ? 1 : 0)
                 .description("1 while the circuit is open: S3 failed repeatedly and misses fail fast")
-                .strongReference(true).register(registry);
+                .strongReference(true)
+                .register(registry);
     }
 
     /** True while S3 failed repeatedly and calls fail fast without asking it. */

@@ -1,10 +1,9 @@
 package io.layerproxy.origin;
 
-import io.layerproxy.ObjectKey;
 import io.layerproxy.ObjectInfo;
+import io.layerproxy.ObjectKey;
 import io.layerproxy.Origin;
 import io.layerproxy.OriginException;
-
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -28,8 +27,10 @@ final class MeteredOrigin implements Origin {
     MeteredOrigin(Origin origin, MeterRegistry registry) {
         this.origin = origin;
         this.registry = registry;
-        this.bytes = Counter.builder("layerproxy.origin.bytes").baseUnit("bytes")
-                .description("object bytes read from the origin").register(registry);
+        this.bytes = Counter.builder("layerproxy.origin.bytes")
+                .baseUnit("bytes")
+                .description("object bytes read from the origin")
+                .register(registry);
         for (String operation : new String[] {"head", "revalidate", "get", "list", "list_page"}) {
             timer(operation, "ok"); // present from the start, so a rate over them is defined
         }
@@ -107,9 +108,11 @@ final class MeteredOrigin implements Origin {
     private Timer timer(String operation, String outcome) {
         return Timer.builder("layerproxy.origin.requests")
                 .description("requests sent to the origin, by operation and outcome; reads timed to the first byte")
-                .tag("operation", operation).tag("outcome", outcome)
+                .tag("operation", operation)
+                .tag("outcome", outcome)
                 .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(30))
                 .register(registry);
     }
 }

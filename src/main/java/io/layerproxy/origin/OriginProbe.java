@@ -3,7 +3,6 @@ package io.layerproxy.origin;
 import io.layerproxy.ObjectKey;
 import io.layerproxy.Origin;
 import io.layerproxy.OriginException;
-
 import java.time.Clock;
 import java.time.Duration;
 

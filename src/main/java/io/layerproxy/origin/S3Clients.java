@@ -37,14 +37,13 @@ public final class S3Clients {
         return AwsRetryStrategy.standardRetryStrategy().toBuilder()
                 .maxAttempts(ATTEMPTS)
                 .backoffStrategy(BackoffStrategy.exponentialDelay(Duration.ofMillis(50), Duration.ofSeconds(1)))
-                .throttlingBackoffStrategy(BackoffStrategy.exponentialDelay(Duration.ofMillis(200),
-                        Duration.ofSeconds(5)))
+                .throttlingBackoffStrategy(
+                        BackoffStrategy.exponentialDelay(Duration.ofMillis(200), Duration.ofSeconds(5)))
                 .circuitBreakerEnabled(true)
                 .build();
     }
 
-    private S3Clients() {
-    }
+    private S3Clients() {}
 
     /**
      * A client for {@code region}, optionally against an S3-compatible {@code endpoint} (null for AWS), that gives
@@ -53,8 +52,8 @@ public final class S3Clients {
      * {@code AWS_SECRET_KEY}) from {@code env}; else the SDK's default chain (profile, container and instance
      * roles...); else anonymous requests, which public buckets answer.
      */
-    public static S3Client create(String region, URI endpoint, boolean pathStyle, Map<String, String> env,
-                                  Duration timeout) {
+    public static S3Client create(
+            String region, URI endpoint, boolean pathStyle, Map<String, String> env, Duration timeout) {
         var builder = S3Client.builder()
                 .region(Region.of(region))
                 .forcePathStyle(pathStyle)
@@ -79,14 +78,15 @@ public final class S3Clients {
         String token = firstNonBlank(env.get("AWS_SESSION_TOKEN"), null);
         if (access != null && secret != null) {
             LOG.info("AWS credentials: from the environment");
-            return StaticCredentialsProvider.create(token == null
-                    ? AwsBasicCredentials.create(access, secret)
-                    : AwsSessionCredentials.create(access, secret, token));
+            return StaticCredentialsProvider.create(
+                    token == null
+                            ? AwsBasicCredentials.create(access, secret)
+                            : AwsSessionCredentials.create(access, secret, token));
         }
         LOG.info("AWS credentials: the SDK's default chain, anonymous if it finds none");
         return AwsCredentialsProviderChain.builder()
-                .credentialsProviders(DefaultCredentialsProvider.builder().build(),
-                        AnonymousCredentialsProvider.create())
+                .credentialsProviders(
+                        DefaultCredentialsProvider.builder().build(), AnonymousCredentialsProvider.create())
                 .reuseLastProviderEnabled(true)
                 .build();
     }

@@ -68,17 +68,31 @@ public final class S3Origin implements Origin {
         } catch (SdkException e) {
             throw translate("HEAD", key, e);
         }
-        return info("HEAD", key, r.contentLength(), r.eTag(), r.lastModified(), r.contentType(), r.sdkHttpResponse(),
+        return info(
+                "HEAD",
+                key,
+                r.contentLength(),
+                r.eTag(),
+                r.lastModified(),
+                r.contentType(),
+                r.sdkHttpResponse(),
                 r.metadata());
     }
 
     /** The headers of S3's answer that are served with the object, besides its type, length, ETag and date. */
-    private static final List<String> PASSED_HEADERS = List.of("Cache-Control", "Content-Encoding",
-            "Content-Disposition", "Content-Language", "Expires");
+    private static final List<String> PASSED_HEADERS =
+            List.of("Cache-Control", "Content-Encoding", "Content-Disposition", "Content-Language", "Expires");
 
     /** Metadata from a HEAD or GET answer (the two carry the same headers). */
-    private static ObjectInfo info(String op, ObjectKey key, Long length, String etag, Instant lastModified,
-                                   String contentType, SdkHttpResponse http, Map<String, String> userMetadata) {
+    private static ObjectInfo info(
+            String op,
+            ObjectKey key,
+            Long length,
+            String etag,
+            Instant lastModified,
+            String contentType,
+            SdkHttpResponse http,
+            Map<String, String> userMetadata) {
         if (length == null || etag == null) {
             throw new OriginException(Kind.BAD_RESPONSE, "S3 answered " + op + " " + key + " without length or ETag");
         }
@@ -107,8 +121,15 @@ public final class S3Origin implements Origin {
         GetObjectResponse r = in.response();
         ObjectInfo info;
         try {
-            info = info("GET", key, r.contentLength(), r.eTag(), r.lastModified(), r.contentType(),
-                    r.sdkHttpResponse(), r.metadata());
+            info = info(
+                    "GET",
+                    key,
+                    r.contentLength(),
+                    r.eTag(),
+                    r.lastModified(),
+                    r.contentType(),
+                    r.sdkHttpResponse(),
+                    r.metadata());
         } catch (OriginException e) {
             in.abort();
             throw e;
@@ -119,7 +140,8 @@ public final class S3Origin implements Origin {
     @Override
     public void list(String bucket, String prefix, Consumer<Listed> each) {
         try {
-            for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents()) {
+            for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix))
+                    .contents()) {
                 ObjectKey key;
                 try {
                     key = new ObjectKey(bucket, o.key());
@@ -142,8 +164,12 @@ public final class S3Origin implements Origin {
     public ListPage listPage(ListRequest q) {
         ListObjectsV2Response r;
         try {
-            r = s3.listObjectsV2(b -> b.bucket(q.bucket()).prefix(q.prefix()).delimiter(q.delimiter())
-                    .maxKeys(q.maxKeys()).continuationToken(q.continuationToken()).startAfter(q.startAfter()));
+            r = s3.listObjectsV2(b -> b.bucket(q.bucket())
+                    .prefix(q.prefix())
+                    .delimiter(q.delimiter())
+                    .maxKeys(q.maxKeys())
+                    .continuationToken(q.continuationToken())
+                    .startAfter(q.startAfter()));
         } catch (S3Exception e) {
             if (e.statusCode() == 404) {
                 return null;
@@ -152,9 +178,12 @@ public final class S3Origin implements Origin {
         } catch (SdkException e) {
             throw translate("LIST", new ObjectKey(q.bucket(), "*"), e);
         }
-        List<ListedObject> contents = r.contents().stream().map(o -> new ListedObject(o.key(), o.lastModified(),
-                o.eTag(), o.size() == null ? 0 : o.size(), o.storageClassAsString())).toList();
-        List<String> prefixes = r.commonPrefixes().stream().map(CommonPrefix::prefix).toList();
+        List<ListedObject> contents = r.contents().stream()
+                .map(o -> new ListedObject(
+                        o.key(), o.lastModified(), o.eTag(), o.size() == null ? 0 : o.size(), o.storageClassAsString()))
+                .toList();
+        List<String> prefixes =
+                r.commonPrefixes().stream().map(CommonPrefix::prefix).toList();
         return new ListPage(Boolean.TRUE.equals(r.isTruncated()), r.nextContinuationToken(), contents, prefixes);
     }
 
@@ -163,8 +192,8 @@ public final class S3Origin implements Origin {
         String etag = version.etag();
         ResponseInputStream<GetObjectResponse> in;
         try {
-            in = s3.getObject(b -> b.bucket(key.bucket()).key(key.key()).ifMatch(etag)
-                    .range("bytes=" + first + "-" + last));
+            in = s3.getObject(
+                    b -> b.bucket(key.bucket()).key(key.key()).ifMatch(etag).range("bytes=" + first + "-" + last));
         } catch (S3Exception e) {
             if (e.statusCode() == 404) {
                 throw new OriginException(Kind.CHANGED, key + " was deleted while being read", e);
@@ -183,14 +212,17 @@ public final class S3Origin implements Origin {
         if (r.contentRange() != null && !r.contentRange().endsWith("/" + version.size())) {
             // same ETag, another length: the metadata we hold is not of this object's current bytes
             in.abort();
-            throw new OriginException(Kind.CHANGED, key + " is " + r.contentRange() + ", not " + version.size()
-                    + " bytes");
+            throw new OriginException(
+                    Kind.CHANGED, key + " is " + r.contentRange() + ", not " + version.size() + " bytes");
         }
-        if (r.contentLength() == null || r.contentLength() != expected
+        if (r.contentLength() == null
+                || r.contentLength() != expected
                 || (r.contentRange() != null && !r.contentRange().startsWith("bytes " + first + "-"))) {
             in.abort();
-            throw new OriginException(Kind.BAD_RESPONSE, "S3 answered GET " + key + " bytes " + first + "-" + last
-                    + " with " + r.contentLength() + " bytes, range " + r.contentRange());
+            throw new OriginException(
+                    Kind.BAD_RESPONSE,
+                    "S3 answered GET " + key + " bytes " + first + "-" + last + " with " + r.contentLength()
+                            + " bytes, range " + r.contentRange());
         }
         return new AbortOnEarlyClose(in, expected);
     }
@@ -215,7 +247,8 @@ public final class S3Origin implements Origin {
             }
             return new OriginException(Kind.BAD_RESPONSE, what, e);
         }
-        if (e instanceof ApiCallTimeoutException || e instanceof ApiCallAttemptTimeoutException
+        if (e instanceof ApiCallTimeoutException
+                || e instanceof ApiCallAttemptTimeoutException
                 || hasCause(e, SocketTimeoutException.class)) {
             return new OriginException(Kind.TIMEOUT, "S3 did not answer " + op + " " + key + " in time", e);
         }

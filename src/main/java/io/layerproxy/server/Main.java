@@ -19,8 +19,7 @@ public final class Main {
     /** Exit status for a command line or configuration that cannot be used. */
     static final int USAGE = 2;
 
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String[] args) throws Exception {
         var out = new PrintWriter(System.out, true);
@@ -44,8 +43,7 @@ public final class Main {
     }
 
     /** A configuration to run, or the exit code when there is nothing to run (help, error). */
-    record Parsed(LayerProxyConfig config, int exitCode) {
-    }
+    record Parsed(LayerProxyConfig config, int exitCode) {}
 
     static Parsed parse(String[] args, Map<String, String> env, PrintWriter out, PrintWriter err) {
         CommandLine cli = commandLine();
@@ -71,8 +69,11 @@ public final class Main {
         for (Option option : Option.values()) {
             if (run.hasMatchedOption(option.flag())) {
                 Object value = run.matchedOptionValue(option.flag(), null);
-                flags.put(option, value instanceof List<?> list
-                        ? list.stream().map(String::valueOf).toList() : List.of(String.valueOf(value)));
+                flags.put(
+                        option,
+                        value instanceof List<?> list
+                                ? list.stream().map(String::valueOf).toList()
+                                : List.of(String.valueOf(value)));
             }
         }
         try {
@@ -85,12 +86,16 @@ public final class Main {
 
     /** The command line, built from {@link Option} so flags, env vars and help never drift apart. */
     static CommandLine commandLine() {
-        CommandSpec top = CommandSpec.create().name("layerproxy").mixinStandardHelpOptions(true)
+        CommandSpec top = CommandSpec.create()
+                .name("layerproxy")
+                .mixinStandardHelpOptions(true)
                 .version("layerproxy " + version());
         top.usageMessage().description("A layered read-through cache proxy for S3: memory, disk, then S3.");
         CommandSpec run = CommandSpec.create().name("run").mixinStandardHelpOptions(true);
-        run.usageMessage().description("Serve GET/HEAD /{bucket}/{key} from the cache layers, reading through to S3.",
-                "Each option also reads its env var; precedence: flag > env var > default.");
+        run.usageMessage()
+                .description(
+                        "Serve GET/HEAD /{bucket}/{key} from the cache layers, reading through to S3.",
+                        "Each option also reads its env var; precedence: flag > env var > default.");
         for (Option option : Option.values()) {
             var builder = OptionSpec.builder(option.flag())
                     .paramLabel(option.label())

@@ -57,8 +57,8 @@ public final class StandaloneServer implements AutoCloseable {
         server.addConnector(connector);
 
         var context = new ServletContextHandler("/");
-        context.addFilter(new FilterHolder(new LayerProxyFilter(proxy, config)), "/*",
-                EnumSet.of(DispatcherType.REQUEST));
+        context.addFilter(
+                new FilterHolder(new LayerProxyFilter(proxy, config)), "/*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("root", new RootServlet()), "/");
         // on stop, connectors close first, then requests in flight get up to --drain-timeout to finish
         server.setHandler(new GracefulHandler(context));
@@ -71,8 +71,10 @@ public final class StandaloneServer implements AutoCloseable {
             throw e;
         }
         var started = new StandaloneServer(server, connector, proxy, BackgroundTasks.start(proxy, config));
-        LOG.info("layerproxy listening on http://{}:{}/", config.listenHost() == null ? "0.0.0.0"
-                : config.listenHost(), started.port());
+        LOG.info(
+                "layerproxy listening on http://{}:{}/",
+                config.listenHost() == null ? "0.0.0.0" : config.listenHost(),
+                started.port());
         return started;
     }
 
@@ -111,8 +113,8 @@ public final class StandaloneServer implements AutoCloseable {
         protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
             resp.setStatus(HttpServletResponse.SC_NOT_FOUND);
             resp.setContentType("text/plain;charset=utf-8");
-            resp.getOutputStream().write("404 layerproxy serves objects at /{bucket}/{key}\n"
-                    .getBytes(StandardCharsets.UTF_8));
+            resp.getOutputStream()
+                    .write("404 layerproxy serves objects at /{bucket}/{key}\n".getBytes(StandardCharsets.UTF_8));
         }
     }
 }

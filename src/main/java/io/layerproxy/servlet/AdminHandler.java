@@ -29,7 +29,9 @@ final class AdminHandler {
 
     void purge(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         if (token == null) {
-            Responses.error(resp, HttpServletResponse.SC_NOT_FOUND,
+            Responses.error(
+                    resp,
+                    HttpServletResponse.SC_NOT_FOUND,
                     "admin endpoints are off: start layerproxy with --admin-token to use them");
             return;
         }
@@ -46,7 +48,9 @@ final class AdminHandler {
         String key = req.getParameter("key");
         String prefix = req.getParameter("prefix");
         if ((key == null) == (prefix == null)) {
-            Responses.error(resp, HttpServletResponse.SC_BAD_REQUEST,
+            Responses.error(
+                    resp,
+                    HttpServletResponse.SC_BAD_REQUEST,
                     "give exactly one of key=bucket/key or prefix=bucket/prefix");
             return;
         }

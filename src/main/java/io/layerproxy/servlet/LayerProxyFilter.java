@@ -1,10 +1,9 @@
 package io.layerproxy.servlet;
 
-import io.layerproxy.ops.InFlight;
-
 import io.layerproxy.LayerProxy;
 import io.layerproxy.config.ConfigParser;
 import io.layerproxy.config.LayerProxyConfig;
+import io.layerproxy.ops.InFlight;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -43,8 +42,7 @@ public final class LayerProxyFilter implements Filter {
     private InFlight inFlight = new InFlight();
 
     /** For containers: the proxy is found or built in {@link #init(FilterConfig)}. */
-    public LayerProxyFilter() {
-    }
+    public LayerProxyFilter() {}
 
     /** For programmatic mounting: serves {@code proxy}, which the caller closes; {@code config} gives the rest. */
     public LayerProxyFilter(LayerProxy proxy, LayerProxyConfig config) {
@@ -63,8 +61,11 @@ public final class LayerProxyFilter implements Filter {
                 inFlight = installed.inFlight();
             } else {
                 try {
-                    config = ConfigParser.parse(Map.of(), System.getenv(), LayerProxyListener.initParams(
-                            filterConfig.getServletContext(), filterConfig.getFilterName()));
+                    config = ConfigParser.parse(
+                            Map.of(),
+                            System.getenv(),
+                            LayerProxyListener.initParams(
+                                    filterConfig.getServletContext(), filterConfig.getFilterName()));
                 } catch (IllegalArgumentException e) {
                     throw new ServletException("layerproxy configuration: " + e.getMessage(), e);
                 }
@@ -128,14 +129,24 @@ public final class LayerProxyFilter implements Filter {
             String raw = req.getRequestURI();
             if (hasDotSegment(raw)) {
                 // the container resolved them, but a key is never reached by climbing out of another one
-                Responses.error(req, resp, HttpServletResponse.SC_BAD_REQUEST, "InvalidURI",
-                        "dot segments (. and ..) are not allowed in object paths", null);
+                Responses.error(
+                        req,
+                        resp,
+                        HttpServletResponse.SC_BAD_REQUEST,
+                        "InvalidURI",
+                        "dot segments (. and ..) are not allowed in object paths",
+                        null);
                 return "object";
             }
             if (raw.indexOf(';') >= 0) {
                 // the container strips ;params, so /b/k;x would silently serve /b/k
-                Responses.error(req, resp, HttpServletResponse.SC_BAD_REQUEST, "InvalidURI",
-                        "path parameters (;) are not supported; percent-encode ; in keys as %3B", null);
+                Responses.error(
+                        req,
+                        resp,
+                        HttpServletResponse.SC_BAD_REQUEST,
+                        "InvalidURI",
+                        "path parameters (;) are not supported; percent-encode ; in keys as %3B",
+                        null);
                 return "object";
             }
             int slash = rest.indexOf('/', 1);

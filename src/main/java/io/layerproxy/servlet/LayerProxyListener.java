@@ -1,11 +1,10 @@
 package io.layerproxy.servlet;
 
-import io.layerproxy.ops.InFlight;
-
 import io.layerproxy.LayerProxy;
 import io.layerproxy.config.ConfigParser;
 import io.layerproxy.config.LayerProxyConfig;
 import io.layerproxy.config.ProxyFactory;
+import io.layerproxy.ops.InFlight;
 import io.layerproxy.watch.BackgroundTasks;
 import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContext;
@@ -36,12 +35,16 @@ public final class LayerProxyListener implements ServletContextListener {
          */
         void close() {
             if (inFlight.count() > 0) {
-                LOG.info("shutting down: waiting up to {} s for {} request(s) in flight",
-                        config.drainTimeout().toSeconds(), inFlight.count());
+                LOG.info(
+                        "shutting down: waiting up to {} s for {} request(s) in flight",
+                        config.drainTimeout().toSeconds(),
+                        inFlight.count());
             }
             int left = inFlight.drain(config.drainTimeout());
             if (left > 0) {
-                LOG.warn("shutting down with {} request(s) still in flight after {} s; they are cut", left,
+                LOG.warn(
+                        "shutting down with {} request(s) still in flight after {} s; they are cut",
+                        left,
                         config.drainTimeout().toSeconds());
             }
             tasks.close();

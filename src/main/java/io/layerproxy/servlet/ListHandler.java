@@ -53,14 +53,15 @@ final class ListHandler {
         }
         Integer maxKeys;
         try {
-            maxKeys = req.getParameter("max-keys") == null ? MAX_KEYS
+            maxKeys = req.getParameter("max-keys") == null
+                    ? MAX_KEYS
                     : Math.min(MAX_KEYS, Integer.parseInt(req.getParameter("max-keys")));
             if (maxKeys < 0) {
                 throw new NumberFormatException();
             }
         } catch (NumberFormatException e) {
-            S3Errors.write(resp, 400, "InvalidArgument", "max-keys must be an integer between 0 and 1000",
-                    bucket, null);
+            S3Errors.write(
+                    resp, 400, "InvalidArgument", "max-keys must be an integer between 0 and 1000", bucket, null);
             return;
         }
         String encoding = req.getParameter("encoding-type");
@@ -70,10 +71,20 @@ final class ListHandler {
         }
         boolean urlEncoded = encoding != null;
         var request = v1
-                ? new ListRequest(bucket, req.getParameter("prefix"), req.getParameter("delimiter"), maxKeys, null,
+                ? new ListRequest(
+                        bucket,
+                        req.getParameter("prefix"),
+                        req.getParameter("delimiter"),
+                        maxKeys,
+                        null,
                         req.getParameter("marker"))
-                : new ListRequest(bucket, req.getParameter("prefix"), req.getParameter("delimiter"), maxKeys,
-                        req.getParameter("continuation-token"), req.getParameter("start-after"));
+                : new ListRequest(
+                        bucket,
+                        req.getParameter("prefix"),
+                        req.getParameter("delimiter"),
+                        maxKeys,
+                        req.getParameter("continuation-token"),
+                        req.getParameter("start-after"));
         ListPage page;
         try {
             page = proxy.listPage(request);
@@ -97,8 +108,11 @@ final class ListHandler {
 
     /** The last key or common prefix of a page, whichever sorts later: where a v1 listing resumes. */
     private static String lastName(ListPage page) {
-        String key = page.contents().isEmpty() ? null : page.contents().get(page.contents().size() - 1).key();
-        String prefix = page.commonPrefixes().isEmpty() ? null
+        String key = page.contents().isEmpty()
+                ? null
+                : page.contents().get(page.contents().size() - 1).key();
+        String prefix = page.commonPrefixes().isEmpty()
+                ? null
                 : page.commonPrefixes().get(page.commonPrefixes().size() - 1);
         if (key == null) {
             return prefix;
@@ -127,8 +141,11 @@ final class ListHandler {
             }
             S3Errors.element(xml, "MaxKeys", String.valueOf(q.maxKeys()));
             if (!v1) {
-                S3Errors.element(xml, "KeyCount", String.valueOf(page.contents().size()
-                        + page.commonPrefixes().size()));
+                S3Errors.element(
+                        xml,
+                        "KeyCount",
+                        String.valueOf(
+                                page.contents().size() + page.commonPrefixes().size()));
             }
             S3Errors.element(xml, "IsTruncated", String.valueOf(page.truncated()));
             if (!v1 && q.continuationToken() != null) {

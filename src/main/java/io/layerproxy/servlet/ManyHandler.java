@@ -4,12 +4,12 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import io.layerproxy.LayerProxy;
 import io.layerproxy.CachedObject;
-import io.layerproxy.ReadSpec;
+import io.layerproxy.LayerProxy;
 import io.layerproxy.ObjectBody;
 import io.layerproxy.ObjectKey;
 import io.layerproxy.OriginException;
+import io.layerproxy.ReadSpec;
 import io.layerproxy.config.LayerProxyConfig;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -36,8 +36,12 @@ final class ManyHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ManyHandler.class);
     /** Largest request body: a JSON array of keys. */
     static final int MAX_BODY_BYTES = 1 << 20;
+
     private static final JsonFactory JSON = JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(2).maxStringLength(4096).build())
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(2)
+                    .maxStringLength(4096)
+                    .build())
             .build();
 
     private final LayerProxy proxy;
@@ -64,8 +68,8 @@ final class ManyHandler {
     void handle(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         if (!"POST".equals(req.getMethod())) {
             resp.setHeader("Allow", "POST");
-            Responses.error(resp, HttpServletResponse.SC_METHOD_NOT_ALLOWED,
-                    "POST a JSON array of \"bucket/key\" to /_many/");
+            Responses.error(
+                    resp, HttpServletResponse.SC_METHOD_NOT_ALLOWED, "POST a JSON array of \"bucket/key\" to /_many/");
             return;
         }
         Map<ObjectKey, CachedObject> entries = new LinkedHashMap<>();
@@ -98,12 +102,14 @@ final class ManyHandler {
     private List<String> parse(HttpServletRequest req) throws IOException, Rejected {
         // read up to the limit even when Content-Length is over it: answering before the client finished sending
         // lets the connection close under it, and it may never see the 413
-        InputStream body = BoundedInputStream.builder().setInputStream(req.getInputStream())
-                .setMaxCount(MAX_BODY_BYTES + 1L).get();
+        InputStream body = BoundedInputStream.builder()
+                .setInputStream(req.getInputStream())
+                .setMaxCount(MAX_BODY_BYTES + 1L)
+                .get();
         byte[] bytes = body.readAllBytes();
         if (bytes.length > MAX_BODY_BYTES) {
-            throw new Rejected(HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE,
-                    "request body over " + MAX_BODY_BYTES + " bytes");
+            throw new Rejected(
+                    HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE, "request body over " + MAX_BODY_BYTES + " bytes");
         }
         List<String> items = new ArrayList<>();
         try (JsonParser json = JSON.createParser(bytes)) {
@@ -137,7 +143,8 @@ final class ManyHandler {
                 int slash = pattern.indexOf('/');
                 String bucket = slash < 0 ? pattern : pattern.substring(0, slash);
                 if (!ObjectKey.isValidBucket(bucket)) {
-                    throw new Rejected(HttpServletResponse.SC_BAD_REQUEST, "invalid entry: " + Responses.abbreviate(item));
+                    throw new Rejected(
+                            HttpServletResponse.SC_BAD_REQUEST, "invalid entry: " + Responses.abbreviate(item));
                 }
                 if (!proxy.allows(bucket)) {
                     errors.add(item + ": no such objects");
@@ -160,7 +167,8 @@ final class ManyHandler {
                 try {
                     key = ObjectKey.parse(item);
                 } catch (IllegalArgumentException e) {
-                    throw new Rejected(HttpServletResponse.SC_BAD_REQUEST, "invalid entry: " + Responses.abbreviate(item));
+                    throw new Rejected(
+                            HttpServletResponse.SC_BAD_REQUEST, "invalid entry: " + Responses.abbreviate(item));
                 }
                 total = add(key, entries, errors, total);
             }
@@ -187,7 +195,8 @@ final class ManyHandler {
         }
         long sum = total + lookup.info().size();
         if (sum > maxBytes) {
-            throw new Rejected(HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE,
+            throw new Rejected(
+                    HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE,
                     "objects total more than many-max-bytes (" + maxBytes + ")");
         }
         return sum;
@@ -228,12 +237,14 @@ final class ManyHandler {
     }
 
     private Rejected tooMany(String count) {
-        return new Rejected(HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE,
+        return new Rejected(
+                HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE,
                 "more than many-max-entries (" + maxEntries + ") objects: " + count);
     }
 
     private static Rejected notAnArray() {
-        return new Rejected(HttpServletResponse.SC_BAD_REQUEST,
+        return new Rejected(
+                HttpServletResponse.SC_BAD_REQUEST,
                 "body must be a JSON array of \"bucket/key\" strings (a trailing * expands a prefix)");
     }
 }

@@ -17,21 +17,29 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /** RFC 9110 §14.6: several ranges as {@code multipart/byteranges}, each part streamed from the blocks. */
 final class MultipartRanges {
-    private MultipartRanges() {
-    }
+    private MultipartRanges() {}
 
-    static void send(HttpServletRequest req, HttpServletResponse resp, ObjectKey key, CachedObject lookup,
-                     List<Range> parts, boolean head) throws IOException {
+    static void send(
+            HttpServletRequest req,
+            HttpServletResponse resp,
+            ObjectKey key,
+            CachedObject lookup,
+            List<Range> parts,
+            boolean head)
+            throws IOException {
         ObjectInfo info = lookup.info();
         byte[] random = new byte[12];
         ThreadLocalRandom.current().nextBytes(random);
         String boundary = "layerproxy-" + HexFormat.of().formatHex(random);
-        String type = info.contentType() != null ? info.contentType() : req.getServletContext().getMimeType(key.key());
+        String type = info.contentType() != null
+                ? info.contentType()
+                : req.getServletContext().getMimeType(key.key());
         List<byte[]> partHeaders = new ArrayList<>();
         long length = 0;
         for (Range part : parts) {
             byte[] h = ("\r\n--" + boundary + "\r\nContent-Type: " + (type == null ? "application/octet-stream" : type)
-                    + "\r\nContent-Range: bytes " + part.first() + "-" + part.last() + "/" + info.size() + "\r\n\r\n")
+                            + "\r\nContent-Range: bytes " + part.first() + "-" + part.last() + "/" + info.size()
+                            + "\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII);
             partHeaders.add(h);
             length += h.length + part.length();
@@ -40,7 +48,8 @@ final class MultipartRanges {
         length += trailer.length;
 
         resp.setStatus(HttpServletResponse.SC_PARTIAL_CONTENT);
-        ObjectBody first = head ? null : lookup.open(parts.get(0).first(), parts.get(0).last() + 1);
+        ObjectBody first =
+                head ? null : lookup.open(parts.get(0).first(), parts.get(0).last() + 1);
         try {
             Responses.objectHeaders(req, resp, key, info, lookup, first == null ? lookup.source() : first.firstLayer());
             resp.setContentType("multipart/byteranges; boundary=" + boundary);

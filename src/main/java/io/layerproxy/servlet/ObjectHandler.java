@@ -1,8 +1,5 @@
 package io.layerproxy.servlet;
 
-import io.layerproxy.http.ByteRanges;
-import io.layerproxy.http.Preconditions;
-
 import io.layerproxy.CachedObject;
 import io.layerproxy.LayerProxy;
 import io.layerproxy.ObjectBody;
@@ -11,7 +8,9 @@ import io.layerproxy.ObjectKey;
 import io.layerproxy.OriginException;
 import io.layerproxy.ReadSpec;
 import io.layerproxy.config.LayerProxyConfig;
+import io.layerproxy.http.ByteRanges;
 import io.layerproxy.http.ByteRanges.Range;
+import io.layerproxy.http.Preconditions;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -49,8 +48,13 @@ final class ObjectHandler {
         boolean head = "HEAD".equals(method);
         if (!head && !"GET".equals(method)) {
             resp.setHeader("Allow", "GET, HEAD");
-            Responses.error(req, resp, HttpServletResponse.SC_METHOD_NOT_ALLOWED, null,
-                    method + " is not allowed; use GET or HEAD", key);
+            Responses.error(
+                    req,
+                    resp,
+                    HttpServletResponse.SC_METHOD_NOT_ALLOWED,
+                    null,
+                    method + " is not allowed; use GET or HEAD",
+                    key);
             return;
         }
         try (CachedObject object = proxy.read(key, wholeObject(req, head) ? ReadSpec.WHOLE : ReadSpec.METADATA)) {
@@ -71,13 +75,17 @@ final class ObjectHandler {
 
     /** A GET for all of the object, unconditional: the body is wanted whatever the metadata says. */
     private static boolean wholeObject(HttpServletRequest req, boolean head) {
-        return !head && req.getHeader("Range") == null && req.getHeader("If-Match") == null
-                && req.getHeader("If-None-Match") == null && req.getHeader("If-Modified-Since") == null
+        return !head
+                && req.getHeader("Range") == null
+                && req.getHeader("If-Match") == null
+                && req.getHeader("If-None-Match") == null
+                && req.getHeader("If-Modified-Since") == null
                 && req.getHeader("If-Unmodified-Since") == null;
     }
 
-    private void serve(HttpServletRequest req, HttpServletResponse resp, ObjectKey key, CachedObject object,
-                       boolean head) throws IOException {
+    private void serve(
+            HttpServletRequest req, HttpServletResponse resp, ObjectKey key, CachedObject object, boolean head)
+            throws IOException {
         ObjectInfo info = object.info();
         switch (Preconditions.evaluate(req.getMethod(), name -> header(req, name), info)) {
             case NOT_MODIFIED -> {
@@ -85,8 +93,13 @@ final class ObjectHandler {
                 return;
             }
             case PRECONDITION_FAILED -> {
-                Responses.error(req, resp, HttpServletResponse.SC_PRECONDITION_FAILED, null,
-                        "a precondition failed for " + key, key);
+                Responses.error(
+                        req,
+                        resp,
+                        HttpServletResponse.SC_PRECONDITION_FAILED,
+                        null,
+                        "a precondition failed for " + key,
+                        key);
                 return;
             }
             case PROCEED -> {
@@ -99,8 +112,13 @@ final class ObjectHandler {
                 : ByteRanges.parse(req.getHeader("Range"), info.size());
         if (ranges.unsatisfiable()) {
             resp.setHeader("Content-Range", "bytes */" + info.size());
-            Responses.error(req, resp, HttpServletResponse.SC_REQUESTED_RANGE_NOT_SATISFIABLE, null,
-                    "no satisfiable range in " + info.size() + " bytes", key);
+            Responses.error(
+                    req,
+                    resp,
+                    HttpServletResponse.SC_REQUESTED_RANGE_NOT_SATISFIABLE,
+                    null,
+                    "no satisfiable range in " + info.size() + " bytes",
+                    key);
             return;
         }
         List<Range> parts = ranges.whole() ? List.of() : ranges.ranges();
@@ -109,12 +127,19 @@ final class ObjectHandler {
             return;
         }
         Range range = parts.isEmpty() ? null : parts.get(0);
-        send(req, resp, key, object, range == null ? HttpServletResponse.SC_OK : HttpServletResponse.SC_PARTIAL_CONTENT,
-                range, head);
+        send(
+                req,
+                resp,
+                key,
+                object,
+                range == null ? HttpServletResponse.SC_OK : HttpServletResponse.SC_PARTIAL_CONTENT,
+                range,
+                head);
     }
 
-    private void notFound(HttpServletRequest req, HttpServletResponse resp, ObjectKey key, CachedObject missing,
-                          boolean head) throws IOException {
+    private void notFound(
+            HttpServletRequest req, HttpServletResponse resp, ObjectKey key, CachedObject missing, boolean head)
+            throws IOException {
         boolean allowed = !LayerProxy.ALLOWLIST.equals(missing.source());
         if (allowed) {
             // where the "does not exist" came from: the negative cache (HIT) or S3 (MISS)
@@ -122,14 +147,19 @@ final class ObjectHandler {
         }
         if (S3Errors.fromS3Client(req)) {
             // S3 clients get S3's answer, never a substitute page
-            Responses.error(req, resp, HttpServletResponse.SC_NOT_FOUND, allowed ? "NoSuchKey" : "NoSuchBucket",
-                    allowed ? "The specified key does not exist." : "The specified bucket does not exist.", key);
+            Responses.error(
+                    req,
+                    resp,
+                    HttpServletResponse.SC_NOT_FOUND,
+                    allowed ? "NoSuchKey" : "NoSuchBucket",
+                    allowed ? "The specified key does not exist." : "The specified bucket does not exist.",
+                    key);
             return;
         }
         // the fallback answers for missing keys of allowed buckets only; it is looked up, never recursed into
         if (fallback != null && allowed) {
-            try (CachedObject substitute = proxy.read(fallback, wholeObject(req, head) ? ReadSpec.WHOLE
-                    : ReadSpec.METADATA)) {
+            try (CachedObject substitute =
+                    proxy.read(fallback, wholeObject(req, head) ? ReadSpec.WHOLE : ReadSpec.METADATA)) {
                 if (substitute.found()) {
                     send(req, resp, fallback, substitute, fallbackStatus, null, head);
                     return;
@@ -140,8 +170,15 @@ final class ObjectHandler {
     }
 
     /** The whole object ({@code range} null) or one range of it. */
-    private void send(HttpServletRequest req, HttpServletResponse resp, ObjectKey key, CachedObject object, int status,
-                      Range range, boolean head) throws IOException {
+    private void send(
+            HttpServletRequest req,
+            HttpServletResponse resp,
+            ObjectKey key,
+            CachedObject object,
+            int status,
+            Range range,
+            boolean head)
+            throws IOException {
         ObjectInfo info = object.info();
         resp.setStatus(status);
         if (range != null) {
@@ -156,8 +193,11 @@ final class ObjectHandler {
         // a range of a version that changed meanwhile fails (CHANGED: 503, retry); the whole object starts over
         ObjectBody opened = range == null ? object.openWhole() : object.open(range.first(), range.last() + 1);
         if (opened == null) {
-            Responses.failure(req, resp, new OriginException(OriginException.Kind.CHANGED,
-                    key + " changed while being read; retry"), key);
+            Responses.failure(
+                    req,
+                    resp,
+                    new OriginException(OriginException.Kind.CHANGED, key + " changed while being read; retry"),
+                    key);
             return;
         }
         try (ObjectBody body = opened) {

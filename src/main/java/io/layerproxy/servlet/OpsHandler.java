@@ -1,10 +1,9 @@
 package io.layerproxy.servlet;
 
-import io.layerproxy.ops.StatusPage;
-import io.layerproxy.ops.InFlight;
-
 import io.layerproxy.LayerProxy;
 import io.layerproxy.config.LayerProxyConfig;
+import io.layerproxy.ops.InFlight;
+import io.layerproxy.ops.StatusPage;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -78,7 +77,9 @@ final class OpsHandler {
 
     private void metrics(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         if (!(proxy.meterRegistry() instanceof PrometheusMeterRegistry prometheus)) {
-            Responses.error(resp, HttpServletResponse.SC_NOT_FOUND,
+            Responses.error(
+                    resp,
+                    HttpServletResponse.SC_NOT_FOUND,
                     "metrics go to the MeterRegistry this proxy was built with, not to Prometheus");
             return;
         }

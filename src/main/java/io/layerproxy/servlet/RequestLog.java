@@ -26,10 +26,10 @@ final class RequestLog {
     private final MeterRegistry registry;
     /** Meters per tag combination, so a request costs a map lookup, not a meter registration. */
     private final ConcurrentHashMap<Tags, Counter> requests = new ConcurrentHashMap<>();
+
     private final ConcurrentHashMap<String, Counter> served = new ConcurrentHashMap<>();
 
-    private record Tags(String route, int status, String layer) {
-    }
+    private record Tags(String route, int status, String layer) {}
 
     /** The request attribute naming the layer the answer's first byte came from. */
     private static final String LAYER = RequestLog.class.getName() + ".layer";
@@ -68,21 +68,40 @@ final class RequestLog {
         int status = resp.getStatus();
         String layer = req.getAttribute(LAYER) instanceof String noted ? noted : "none";
         long bytes = resp.bytes();
-        requests.computeIfAbsent(new Tags(route, status, layer), t -> Counter.builder("layerproxy.requests")
-                .description("requests served, by route, status and the layer the first byte came from")
-                .tag("route", t.route()).tag("status", String.valueOf(t.status())).tag("layer", t.layer())
-                .register(registry)).increment();
+        requests.computeIfAbsent(
+                        new Tags(route, status, layer),
+                        t -> Counter.builder("layerproxy.requests")
+                                .description("requests served, by route, status and the layer the first byte came from")
+                                .tag("route", t.route())
+                                .tag("status", String.valueOf(t.status()))
+                                .tag("layer", t.layer())
+                                .register(registry))
+                .increment();
         if (bytes > 0) {
-            served.computeIfAbsent(layer, l -> Counter.builder("layerproxy.served.bytes").baseUnit("bytes")
-                    .description("body bytes sent to clients, by the layer the response's first byte came from")
-                    .tag("layer", l).register(registry)).increment(bytes);
+            served.computeIfAbsent(
+                            layer,
+                            l -> Counter.builder("layerproxy.served.bytes")
+                                    .baseUnit("bytes")
+                                    .description(
+                                            "body bytes sent to clients, by the layer the response's first byte came from")
+                                    .tag("layer", l)
+                                    .register(registry))
+                    .increment(bytes);
         }
         boolean ops = OPS.equals(route);
         if (ops ? ACCESS.isDebugEnabled() : ACCESS.isInfoEnabled()) {
             String query = req.getQueryString();
-            String line = String.format(java.util.Locale.ROOT, "%s \"%s %s%s %s\" %d %d %s %.1fms",
-                    req.getRemoteAddr(), req.getMethod(), req.getRequestURI(), query == null ? "" : "?" + query,
-                    req.getProtocol(), status, bytes, layer,
+            String line = String.format(
+                    java.util.Locale.ROOT,
+                    "%s \"%s %s%s %s\" %d %d %s %.1fms",
+                    req.getRemoteAddr(),
+                    req.getMethod(),
+                    req.getRequestURI(),
+                    query == null ? "" : "?" + query,
+                    req.getProtocol(),
+                    status,
+                    bytes,
+                    layer,
                     (System.nanoTime() - startNanos) / (double) TimeUnit.MILLISECONDS.toNanos(1));
             if (ops) {
                 ACCESS.debug(line);

@@ -1,12 +1,11 @@
 package io.layerproxy.servlet;
 
-import io.layerproxy.http.HttpDates;
-
 import io.layerproxy.CachedObject;
 import io.layerproxy.LayerProxy;
 import io.layerproxy.ObjectInfo;
 import io.layerproxy.ObjectKey;
 import io.layerproxy.OriginException;
+import io.layerproxy.http.HttpDates;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -15,15 +14,19 @@ import java.util.Map;
 
 /** Response headers for objects, and the one mapping of failures to statuses. */
 final class Responses {
-    private Responses() {
-    }
+    private Responses() {}
 
     /**
      * The headers S3 returned, plus {@code X-Cache} (HIT, MISS or STALE, from {@code read}) and {@code X-Cache-Layer}
      * ({@code layer}: where the first byte came from).
      */
-    static void objectHeaders(HttpServletRequest req, HttpServletResponse resp, ObjectKey key, ObjectInfo info,
-                              CachedObject read, String layer) {
+    static void objectHeaders(
+            HttpServletRequest req,
+            HttpServletResponse resp,
+            ObjectKey key,
+            ObjectInfo info,
+            CachedObject read,
+            String layer) {
         String type = info.contentType();
         if (type == null || type.isEmpty()) {
             type = req.getServletContext().getMimeType(key.key());
@@ -86,8 +89,8 @@ final class Responses {
     }
 
     /** {@link #failure(HttpServletRequest, HttpServletResponse, OriginException, ObjectKey)} for a bucket's request. */
-    static void failure(HttpServletRequest req, HttpServletResponse resp, OriginException e, String bucket,
-                        String key) throws IOException {
+    static void failure(HttpServletRequest req, HttpServletResponse resp, OriginException e, String bucket, String key)
+            throws IOException {
         int status = switch (e.kind()) {
             case DENIED -> HttpServletResponse.SC_FORBIDDEN;
             case CHANGED, BUSY -> HttpServletResponse.SC_SERVICE_UNAVAILABLE;
@@ -110,11 +113,17 @@ final class Responses {
      * An error in the form the client understands: S3's XML error document for S3 clients ({@code code} null:
      * derived from the status), one line of text for everyone else.
      */
-    static void error(HttpServletRequest req, HttpServletResponse resp, int status, String code, String message,
-                      ObjectKey key) throws IOException {
+    static void error(
+            HttpServletRequest req, HttpServletResponse resp, int status, String code, String message, ObjectKey key)
+            throws IOException {
         if (S3Errors.fromS3Client(req)) {
-            S3Errors.write(resp, status, code == null ? S3Errors.code(status) : code, message,
-                    key == null ? null : key.bucket(), key == null ? null : key.key());
+            S3Errors.write(
+                    resp,
+                    status,
+                    code == null ? S3Errors.code(status) : code,
+                    message,
+                    key == null ? null : key.bucket(),
+                    key == null ? null : key.key());
         } else {
             error(resp, status, message);
         }

@@ -13,8 +13,7 @@ import javax.xml.stream.XMLStreamWriter;
 final class S3Errors {
     private static final XMLOutputFactory XML = XMLOutputFactory.newFactory();
 
-    private S3Errors() {
-    }
+    private S3Errors() {}
 
     /** An S3 client request: signed by an AWS SDK, or carrying the SDK's or S3's own headers. */
     static boolean fromS3Client(HttpServletRequest req) {
@@ -48,8 +47,8 @@ final class S3Errors {
         };
     }
 
-    static void write(HttpServletResponse resp, int status, String code, String message, String bucket,
-                      String key) throws IOException {
+    static void write(HttpServletResponse resp, int status, String code, String message, String bucket, String key)
+            throws IOException {
         var out = new StringWriter();
         try {
             XMLStreamWriter xml = XML.createXMLStreamWriter(out);

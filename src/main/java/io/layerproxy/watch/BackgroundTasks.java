@@ -35,8 +35,7 @@ public final class BackgroundTasks implements AutoCloseable {
         var fetchers = Executors.newFixedThreadPool(FETCH_CONCURRENCY, daemon("layerproxy-fetch"));
         var tasks = new BackgroundTasks(scheduler, fetchers);
         if (!config.prefetch().isEmpty()) {
-            var prefetcher = new Prefetcher(proxy, config.prefetch(), fetchers, FETCH_CONCURRENCY,
-                    Clock.systemUTC());
+            var prefetcher = new Prefetcher(proxy, config.prefetch(), fetchers, FETCH_CONCURRENCY, Clock.systemUTC());
             scheduler.execute(() -> {
                 try {
                     prefetcher.run();

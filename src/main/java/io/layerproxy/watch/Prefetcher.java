@@ -35,24 +35,29 @@ public final class Prefetcher {
     private final java.util.function.Consumer<String> progress;
     /** For metrics and the status page: objects listed, loaded and failed, bytes loaded, and 1 while running. */
     private final AtomicLong listedObjects = new AtomicLong();
+
     private final AtomicLong loadedObjects = new AtomicLong();
     private final AtomicLong failedObjects = new AtomicLong();
     private final AtomicLong loadedBytes = new AtomicLong();
     private final AtomicLong running = new AtomicLong();
 
     /** What a prefetch did. */
-    public record Summary(int objects, long bytes, int failed) {
-    }
+    public record Summary(int objects, long bytes, int failed) {}
 
     /** Logs progress and the summary at INFO. */
-    public Prefetcher(LayerProxy proxy, List<BucketPrefix> prefixes, ExecutorService workers, int concurrency,
-                      Clock clock) {
+    public Prefetcher(
+            LayerProxy proxy, List<BucketPrefix> prefixes, ExecutorService workers, int concurrency, Clock clock) {
         this(proxy, prefixes, workers, concurrency, clock, LOG::info);
     }
 
     /** Reports progress and the summary lines to {@code progress}. */
-    public Prefetcher(LayerProxy proxy, List<BucketPrefix> prefixes, ExecutorService workers, int concurrency,
-                      Clock clock, java.util.function.Consumer<String> progress) {
+    public Prefetcher(
+            LayerProxy proxy,
+            List<BucketPrefix> prefixes,
+            ExecutorService workers,
+            int concurrency,
+            Clock clock,
+            java.util.function.Consumer<String> progress) {
         this.proxy = proxy;
         this.prefixes = List.copyOf(prefixes);
         this.workers = workers;
@@ -68,7 +73,8 @@ public final class Prefetcher {
     }
 
     private static void gauge(MeterRegistry registry, String name, String tag, String value, AtomicLong number) {
-        var builder = Gauge.builder(name, number, AtomicLong::get).description("prefetch progress")
+        var builder = Gauge.builder(name, number, AtomicLong::get)
+                .description("prefetch progress")
                 .strongReference(true);
         if (tag != null) {
             builder.tag(tag, value);
@@ -136,7 +142,8 @@ public final class Prefetcher {
         permits.release(concurrency);
         Summary summary = new Summary(done.get() - failed.get(), bytes.get(), failed.get());
         progress.accept("prefetched " + summary.objects() + "/" + objects.size() + " objects, "
-                + human(summary.bytes()) + " in " + Duration.between(started, clock.instant()).toSeconds() + " s ("
+                + human(summary.bytes()) + " in "
+                + Duration.between(started, clock.instant()).toSeconds() + " s ("
                 + summary.failed() + " failed)");
         return summary;
     }

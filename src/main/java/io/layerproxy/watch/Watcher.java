@@ -33,8 +33,7 @@ public final class Watcher {
     private final AtomicLong lastPoll = new AtomicLong();
 
     /** One poll's outcome. */
-    public record Result(int listed, int changed, int deleted, int failedScopes) {
-    }
+    public record Result(int listed, int changed, int deleted, int failedScopes) {}
 
     /**
      * @param prefixes always watched (the prefetched ones), besides the buckets of tracked keys
@@ -45,9 +44,11 @@ public final class Watcher {
         this.prefixes = List.copyOf(prefixes);
         this.refetch = refetch;
         this.registry = proxy.meterRegistry();
-        Gauge.builder("layerproxy.watch.last.poll", lastPoll, AtomicLong::get).baseUnit("seconds")
+        Gauge.builder("layerproxy.watch.last.poll", lastPoll, AtomicLong::get)
+                .baseUnit("seconds")
                 .description("when the last watch poll ended (Unix time); 0 before the first")
-                .strongReference(true).register(registry);
+                .strongReference(true)
+                .register(registry);
     }
 
     /** One round; a scope whose listing fails is skipped (logged) and retried next round. */
@@ -80,7 +81,8 @@ public final class Watcher {
             changed += changedKeys.size();
             // only a complete listing proves a key is gone
             for (ObjectKey key : tracked) {
-                if (key.bucket().equals(scope.bucket()) && key.key().startsWith(scope.prefix())
+                if (key.bucket().equals(scope.bucket())
+                        && key.key().startsWith(scope.prefix())
                         && !seen.contains(key)) {
                     LOG.info("watch: {} was deleted", key);
                     proxy.invalidate(key);
@@ -117,8 +119,8 @@ public final class Watcher {
         List<BucketPrefix> scopes = new ArrayList<>(prefixes);
         Set<String> buckets = new HashSet<>();
         for (ObjectKey key : tracked) {
-            boolean covered = prefixes.stream().anyMatch(p -> p.bucket().equals(key.bucket())
-                    && key.key().startsWith(p.prefix()));
+            boolean covered = prefixes.stream()
+                    .anyMatch(p -> p.bucket().equals(key.bucket()) && key.key().startsWith(p.prefix()));
             if (!covered && buckets.add(key.bucket())) {
                 scopes.add(new BucketPrefix(key.bucket(), ""));
             }

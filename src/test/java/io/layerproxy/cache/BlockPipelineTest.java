@@ -1,19 +1,17 @@
 package io.layerproxy.cache;
 
 import static io.layerproxy.CoreAccess.core;
-
-import io.layerproxy.ObjectKey;
-import io.layerproxy.OriginException;
-import io.layerproxy.ObjectBody;
-import io.layerproxy.CachedObject;
-import io.layerproxy.ReadSpec;
-import io.layerproxy.LayerProxy;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.layerproxy.CachedObject;
+import io.layerproxy.LayerProxy;
+import io.layerproxy.ObjectBody;
+import io.layerproxy.ObjectKey;
+import io.layerproxy.OriginException;
+import io.layerproxy.ReadSpec;
 import io.layerproxy.testing.CorruptingOrigin;
 import io.layerproxy.testing.MapLayer;
 import io.layerproxy.testing.MemoryOrigin;
@@ -37,7 +35,8 @@ class BlockPipelineTest {
     private static final int BLOCK = 4096;
 
     private static byte[] read(LayerProxy proxy, ObjectKey key, long start, long end) {
-        try (CachedObject object = proxy.read(key, ReadSpec.METADATA); ObjectBody body = object.open(start, end)) {
+        try (CachedObject object = proxy.read(key, ReadSpec.METADATA);
+                ObjectBody body = object.open(start, end)) {
             var out = new ByteArrayOutputStream();
             body.writeTo(out);
             return out.toByteArray();
@@ -47,7 +46,9 @@ class BlockPipelineTest {
     }
 
     private static long blocksOf(MapLayer layer, String etag) {
-        return layer.keys().stream().filter(k -> k.startsWith("b:") && k.contains(etag)).count();
+        return layer.keys().stream()
+                .filter(k -> k.startsWith("b:") && k.contains(etag))
+                .count();
     }
 
     @Test
@@ -58,8 +59,13 @@ class BlockPipelineTest {
         var memory = new MapLayer("memory", 64L << 20);
         var disk = new MapLayer("disk", 64L << 20).stallWrites();
         var origin = new CorruptingOrigin(new MemoryOrigin().put(key, bytes), 5000);
-        try (var proxy = LayerProxy.builder().addLayer(memory).addLayer(disk).origin(origin).blockSize(BLOCK)
-                .bufferMemory(256 * BLOCK).build()) {
+        try (var proxy = LayerProxy.builder()
+                .addLayer(memory)
+                .addLayer(disk)
+                .origin(origin)
+                .blockSize(BLOCK)
+                .bufferMemory(256 * BLOCK)
+                .build()) {
             OriginException failed = assertThrows(OriginException.class, () -> proxy.warm(key));
             assertTrue(failed.getMessage().contains("do not match their ETag"), failed.getMessage());
             assertTrue(disk.awaitStalledWrite(30), "the first block's write is held by the stalled disk");
@@ -78,8 +84,12 @@ class BlockPipelineTest {
         byte[] bytes = S3Fixture.bytes(8 * BLOCK, 3);
         String etag = MemoryOrigin.etag(bytes);
         var disk = new MapLayer("disk", 64L << 20).stallWrites();
-        try (var proxy = LayerProxy.builder().addLayer(disk).origin(new MemoryOrigin().put(key, bytes))
-                .blockSize(BLOCK).bufferMemory(64 * BLOCK).build()) {
+        try (var proxy = LayerProxy.builder()
+                .addLayer(disk)
+                .origin(new MemoryOrigin().put(key, bytes))
+                .blockSize(BLOCK)
+                .bufferMemory(64 * BLOCK)
+                .build()) {
             assertArrayEquals(bytes, read(proxy, key, 0, bytes.length));
             assertTrue(disk.awaitStalledWrite(30));
             assertTrue(proxy.purge(key), "its metadata was cached");
@@ -105,8 +115,12 @@ class BlockPipelineTest {
         }
         var disk = new MapLayer("disk", 64L << 20).stallWrites();
         ExecutorService clients = Executors.newFixedThreadPool(6);
-        try (var proxy = LayerProxy.builder().addLayer(disk).origin(origin).blockSize(BLOCK)
-                .bufferMemory(16 * BLOCK).build()) {
+        try (var proxy = LayerProxy.builder()
+                .addLayer(disk)
+                .origin(origin)
+                .blockSize(BLOCK)
+                .bufferMemory(16 * BLOCK)
+                .build()) {
             AtomicBoolean done = new AtomicBoolean();
             AtomicLong mostUsed = new AtomicLong();
             AtomicLong mostQueued = new AtomicLong();
@@ -125,16 +139,18 @@ class BlockPipelineTest {
                     }
                 }
                 for (int i = 0; i < reads.size(); i++) {
-                    assertArrayEquals(bodies.get(i % keys.size()), reads.get(i).get(60, TimeUnit.SECONDS),
-                            "read " + i);
+                    assertArrayEquals(bodies.get(i % keys.size()), reads.get(i).get(60, TimeUnit.SECONDS), "read " + i);
                 }
             } finally {
                 done.set(true);
                 monitor.get(10, TimeUnit.SECONDS);
             }
 
-            assertTrue(mostUsed.get() <= proxy.pipelineStats().bufferCapacity(), mostUsed + " > budget " + proxy.pipelineStats().bufferCapacity());
-            assertTrue(mostQueued.get() <= proxy.pipelineStats().bufferCapacity() / 2, "store queue held " + mostQueued);
+            assertTrue(
+                    mostUsed.get() <= proxy.pipelineStats().bufferCapacity(),
+                    mostUsed + " > budget " + proxy.pipelineStats().bufferCapacity());
+            assertTrue(
+                    mostQueued.get() <= proxy.pipelineStats().bufferCapacity() / 2, "store queue held " + mostQueued);
             assertTrue(core(proxy).blocks().store.skipped() > 0, "writes were skipped while the disk was stalled");
             disk.resume();
             proxy.awaitStores();
@@ -150,15 +166,21 @@ class BlockPipelineTest {
         byte[] bytes = S3Fixture.bytes(10 * BLOCK, 5);
         var origin = new MemoryOrigin().put(key, bytes);
         var disk = new MapLayer("disk", 64L << 20).stallWrites(); // keeps the first fill's flights registered
-        try (var proxy = LayerProxy.builder().addLayer(disk).origin(origin).blockSize(BLOCK)
-                .bufferMemory(64 * BLOCK).build()) {
+        try (var proxy = LayerProxy.builder()
+                .addLayer(disk)
+                .origin(origin)
+                .blockSize(BLOCK)
+                .bufferMemory(64 * BLOCK)
+                .build()) {
             byte[] tail = read(proxy, key, 5L * BLOCK, bytes.length); // blocks 5..9 in flight until stored
             assertArrayEquals(java.util.Arrays.copyOfRange(bytes, 5 * BLOCK, bytes.length), tail);
             assertEquals(5, proxy.pipelineStats().blocksInFlight(), "blocks 5..9 wait for the stalled disk");
 
             // blocks 0..4 from a new fill, 5..9 from the first one's handed-over blocks: nothing waits 60 s
-            assertArrayEquals(bytes, CompletableFuture.supplyAsync(() -> read(proxy, key, 0, bytes.length))
-                    .get(20, TimeUnit.SECONDS));
+            assertArrayEquals(
+                    bytes,
+                    CompletableFuture.supplyAsync(() -> read(proxy, key, 0, bytes.length))
+                            .get(20, TimeUnit.SECONDS));
             assertEquals(2, origin.reads(), "one ranged read per fill");
             disk.resume();
             proxy.awaitStores();

@@ -1,16 +1,14 @@
 package io.layerproxy.cache;
 
 import static io.layerproxy.CoreAccess.core;
-
-import io.layerproxy.ObjectKey;
-import io.layerproxy.ObjectInfo;
-import io.layerproxy.ObjectBody;
-import io.layerproxy.ReadSpec;
-import io.layerproxy.LayerProxy;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import io.layerproxy.LayerProxy;
+import io.layerproxy.ObjectBody;
+import io.layerproxy.ObjectInfo;
+import io.layerproxy.ObjectKey;
+import io.layerproxy.ReadSpec;
 import io.layerproxy.layer.EhcacheLayer;
 import io.layerproxy.origin.S3Clients;
 import io.layerproxy.origin.S3Origin;
@@ -36,10 +34,13 @@ class BufferBoundTest {
             for (int i = 0; i < 5; i++) {
                 s3.put("bound", "o" + i, S3Fixture.bytes(10_000, i));
             }
-            try (var proxy = LayerProxy.builder().addLayer(EhcacheLayer.memory(1 << 20)).blockSize(4096)
+            try (var proxy = LayerProxy.builder()
+                    .addLayer(EhcacheLayer.memory(1 << 20))
+                    .blockSize(4096)
                     .bufferMemory(4 * 4096)
-                    .origin(S3Origin.create(S3Clients.create("us-east-1", s3.endpoint(), true,
-                            S3Fixture.credentialsEnv(), Duration.ofSeconds(30)))).build()) {
+                    .origin(S3Origin.create(S3Clients.create(
+                            "us-east-1", s3.endpoint(), true, S3Fixture.credentialsEnv(), Duration.ofSeconds(30))))
+                    .build()) {
                 for (int i = 0; i < 5; i++) {
                     proxy.warm(new ObjectKey("bound", "o" + i));
                 }

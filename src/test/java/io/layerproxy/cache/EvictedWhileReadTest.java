@@ -1,15 +1,14 @@
 package io.layerproxy.cache;
 
-import io.layerproxy.ObjectKey;
-import io.layerproxy.ObjectBody;
-import io.layerproxy.CachedObject;
-import io.layerproxy.ReadSpec;
-import io.layerproxy.LayerProxy;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.layerproxy.CachedObject;
+import io.layerproxy.LayerProxy;
+import io.layerproxy.ObjectBody;
+import io.layerproxy.ObjectKey;
+import io.layerproxy.ReadSpec;
 import io.layerproxy.layer.EhcacheLayer;
 import io.layerproxy.testing.MemoryOrigin;
 import io.layerproxy.testing.S3Fixture;
@@ -38,12 +37,17 @@ class EvictedWhileReadTest {
     void anObjectLargerThanTheDiskLayer_readThreeTimes_isWholeAndRightEachTime() throws Exception {
         byte[] bytes = S3Fixture.bytes(32 * BLOCK, 32);
         var origin = new MemoryOrigin().put(KEY, bytes);
-        try (var proxy = LayerProxy.builder().addLayer(EhcacheLayer.memory(8 * BLOCK))
-                .addLayer(EhcacheLayer.disk(dir, 40 * BLOCK)).origin(origin).blockSize(BLOCK)
-                .bufferMemory(32 * BLOCK).build()) {
+        try (var proxy = LayerProxy.builder()
+                .addLayer(EhcacheLayer.memory(8 * BLOCK))
+                .addLayer(EhcacheLayer.disk(dir, 40 * BLOCK))
+                .origin(origin)
+                .blockSize(BLOCK)
+                .bufferMemory(32 * BLOCK)
+                .build()) {
             for (int read = 1; read <= 3; read++) {
                 // a deadline far below the 60 s follow timeout: a read that waits on a fill that never comes fails
-                byte[] got = CompletableFuture.supplyAsync(() -> readWhole(proxy)).get(20, TimeUnit.SECONDS);
+                byte[] got =
+                        CompletableFuture.supplyAsync(() -> readWhole(proxy)).get(20, TimeUnit.SECONDS);
                 assertArrayEquals(bytes, got, "read " + read);
             }
             proxy.awaitStores();
@@ -55,7 +59,8 @@ class EvictedWhileReadTest {
     }
 
     private static byte[] readWhole(LayerProxy proxy) {
-        try (CachedObject object = proxy.read(KEY, ReadSpec.WHOLE); ObjectBody body = object.openWhole()) {
+        try (CachedObject object = proxy.read(KEY, ReadSpec.WHOLE);
+                ObjectBody body = object.openWhole()) {
             var out = new ByteArrayOutputStream();
             body.writeTo(out);
             return out.toByteArray();

@@ -1,16 +1,14 @@
 package io.layerproxy.cache;
 
 import static io.layerproxy.CoreAccess.core;
-
-import io.layerproxy.ObjectKey;
-import io.layerproxy.ObjectBody;
-import io.layerproxy.CachedObject;
-import io.layerproxy.ReadSpec;
-import io.layerproxy.LayerProxy;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.layerproxy.CachedObject;
+import io.layerproxy.LayerProxy;
+import io.layerproxy.ObjectBody;
+import io.layerproxy.ObjectKey;
+import io.layerproxy.ReadSpec;
 import io.layerproxy.layer.EhcacheLayer;
 import io.layerproxy.origin.S3Clients;
 import io.layerproxy.origin.S3Origin;
@@ -50,11 +48,16 @@ class PromotionTest {
     void diskHits_arePromotedOnlyIntoAMemoryLayerThatHolds64SuchBlocks() throws Exception {
         byte[] small = S3Fixture.bytes(8 << 10, 1); // 1 MiB memory / 8 KiB = 128 blocks: promoted
         byte[] large = S3Fixture.bytes(64 << 10, 2); // 1 MiB / 64 KiB = 16 blocks: not promoted
-        try (var s3 = new S3Fixture(S3).bucket("promo").put("promo", "small", small).put("promo", "large", large)) {
-            var origin = S3Origin.create(S3Clients.create("us-east-1", s3.endpoint(), true,
-                    S3Fixture.credentialsEnv(), Duration.ofSeconds(30)));
-            try (var proxy = LayerProxy.builder().addLayer(EhcacheLayer.memory(1 << 20))
-                    .addLayer(EhcacheLayer.disk(disk, 64 << 20)).origin(origin).blockSize(64 << 10).build()) {
+        try (var s3 =
+                new S3Fixture(S3).bucket("promo").put("promo", "small", small).put("promo", "large", large)) {
+            var origin = S3Origin.create(S3Clients.create(
+                    "us-east-1", s3.endpoint(), true, S3Fixture.credentialsEnv(), Duration.ofSeconds(30)));
+            try (var proxy = LayerProxy.builder()
+                    .addLayer(EhcacheLayer.memory(1 << 20))
+                    .addLayer(EhcacheLayer.disk(disk, 64 << 20))
+                    .origin(origin)
+                    .blockSize(64 << 10)
+                    .build()) {
                 var layer = new StringBuilder();
                 for (String name : new String[] {"small", "large"}) {
                     read(proxy, new ObjectKey("promo", name), layer);
@@ -62,8 +65,16 @@ class PromotionTest {
                     // the fill stores its blocks on the store thread, in order: wait for it, then forget the memory
                     // copy it made, so the next reads start from disk
                     proxy.awaitStores();
-                    core(proxy).layers().get(0).remove(core(proxy).blocks().blockKey(new ObjectKey("promo", name),
-                            proxy.read(new ObjectKey("promo", name), ReadSpec.METADATA).info(), 0));
+                    core(proxy)
+                            .layers()
+                            .get(0)
+                            .remove(core(proxy)
+                                    .blocks()
+                                    .blockKey(
+                                            new ObjectKey("promo", name),
+                                            proxy.read(new ObjectKey("promo", name), ReadSpec.METADATA)
+                                                    .info(),
+                                            0));
                 }
 
                 assertArrayEquals(small, read(proxy, new ObjectKey("promo", "small"), layer));

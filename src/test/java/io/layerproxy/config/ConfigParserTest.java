@@ -121,20 +121,32 @@ class ConfigParserTest {
     @Test
     void bufferMemory_isAutomaticByDefault_acceptsSizes_andRefusesLessThanFourBlocks() {
         assertEquals(0, ConfigParser.parse(Map.of(), Map.of(), Map.of()).bufferMemory());
-        assertEquals(64L << 20, ConfigParser.parse(flags(Option.BUFFER_MEMORY, "64m"), Map.of(), Map.of()).bufferMemory());
-        assertEquals(32L << 20, ConfigParser.parse(Map.of(), Map.of("LAYERPROXY_BUFFER_BYTES", "32m"),
-                Map.of()).bufferMemory());
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> ConfigParser.parse(flags(Option.BUFFER_MEMORY, "2m"), Map.of(), Map.of()));
+        assertEquals(
+                64L << 20,
+                ConfigParser.parse(flags(Option.BUFFER_MEMORY, "64m"), Map.of(), Map.of())
+                        .bufferMemory());
+        assertEquals(
+                32L << 20,
+                ConfigParser.parse(Map.of(), Map.of("LAYERPROXY_BUFFER_BYTES", "32m"), Map.of())
+                        .bufferMemory());
+        ConfigException e = assertThrows(
+                ConfigException.class, () -> ConfigParser.parse(flags(Option.BUFFER_MEMORY, "2m"), Map.of(), Map.of()));
         assertTrue(e.getMessage().contains("buffer-memory"), e.getMessage());
     }
 
     @Test
     void legacyMisspelledWatchEnv_isStillRead_andTheCorrectNameWins() {
-        assertEquals(Duration.ofSeconds(7),
-                ConfigParser.parse(Map.of(), Map.of("LAYERPROXY_WATHC_DELAY", "7"), Map.of()).watch());
-        assertEquals(Duration.ofSeconds(3), ConfigParser.parse(Map.of(),
-                Map.of("LAYERPROXY_WATHC_DELAY", "7", "LAYERPROXY_WATCH_DELAY", "3"), Map.of()).watch());
+        assertEquals(
+                Duration.ofSeconds(7),
+                ConfigParser.parse(Map.of(), Map.of("LAYERPROXY_WATHC_DELAY", "7"), Map.of())
+                        .watch());
+        assertEquals(
+                Duration.ofSeconds(3),
+                ConfigParser.parse(
+                                Map.of(),
+                                Map.of("LAYERPROXY_WATHC_DELAY", "7", "LAYERPROXY_WATCH_DELAY", "3"),
+                                Map.of())
+                        .watch());
     }
 
     @Test
@@ -145,53 +157,59 @@ class ConfigParserTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "cache-size    | -1        | cache-size must be > 0, was: -1",
-        "cache-size    | 0         | cache-size must be > 0, was: 0",
-        "cache-size    | lots      | cache-size must be a number of bytes (suffixes k, m, g, t accepted), was: lots",
-        "disk-size     | -5        | disk-size must be >= 0, was: -5",
-        "cache-size    | 256k      | cache-size must be at least 1m (1048576), the smallest Ehcache tier, was: 256k",
-        "block-size    | 100       | block-size must be between 4096 and 67108864, was: 100",
-        "listen        | :99999    | listen must be a [host]:port with a port between 0 and 65535, was: :99999",
-        "max-age       | -1        | max-age must be a number of seconds >= 0, was: -1",
-        "watch         | soon      | watch must be a number of seconds >= 0, was: soon",
-        "negative-ttl  | 1.5       | negative-ttl must be a number of seconds >= 0, was: 1.5",
-        "path-style    | maybe     | path-style must be true or false, was: maybe",
-        "on-dne        | nobucket  | on-dne must be bucket/key, was: nobucket",
-        "on-dne-status | 99        | on-dne-status must be an HTTP status between 200 and 599, was: 99",
-        "s3-endpoint   | ftp://x   | s3-endpoint must be an http:// or https:// URL without credentials, was: ftp://x",
-        "aws-region    | US EAST   | aws-region must be an AWS region name like us-east-1, was: US EAST",
-        "buckets       | ok1,b@d   | buckets must be a comma-separated list of bucket names, was: b@d",
-        "admin-token   | short     | admin-token must be at least 16 characters, was: 5 characters",
-        "origin-timeout | 0        | origin-timeout must be between 1 and 3600 seconds, was: 0",
-        "many-max-entries | 0      | many-max-entries must be between 1 and 1000000, was: 0",
-        "drain-timeout | -3        | drain-timeout must be a number of seconds >= 0, was: -3",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "cache-size    | -1        | cache-size must be > 0, was: -1",
+                "cache-size    | 0         | cache-size must be > 0, was: 0",
+                "cache-size    | lots      | cache-size must be a number of bytes (suffixes k, m, g, t accepted), was: lots",
+                "disk-size     | -5        | disk-size must be >= 0, was: -5",
+                "cache-size    | 256k      | cache-size must be at least 1m (1048576), the smallest Ehcache tier, was: 256k",
+                "block-size    | 100       | block-size must be between 4096 and 67108864, was: 100",
+                "listen        | :99999    | listen must be a [host]:port with a port between 0 and 65535, was: :99999",
+                "max-age       | -1        | max-age must be a number of seconds >= 0, was: -1",
+                "watch         | soon      | watch must be a number of seconds >= 0, was: soon",
+                "negative-ttl  | 1.5       | negative-ttl must be a number of seconds >= 0, was: 1.5",
+                "path-style    | maybe     | path-style must be true or false, was: maybe",
+                "on-dne        | nobucket  | on-dne must be bucket/key, was: nobucket",
+                "on-dne-status | 99        | on-dne-status must be an HTTP status between 200 and 599, was: 99",
+                "s3-endpoint   | ftp://x   | s3-endpoint must be an http:// or https:// URL without credentials, was: ftp://x",
+                "aws-region    | US EAST   | aws-region must be an AWS region name like us-east-1, was: US EAST",
+                "buckets       | ok1,b@d   | buckets must be a comma-separated list of bucket names, was: b@d",
+                "admin-token   | short     | admin-token must be at least 16 characters, was: 5 characters",
+                "origin-timeout | 0        | origin-timeout must be between 1 and 3600 seconds, was: 0",
+                "many-max-entries | 0      | many-max-entries must be between 1 and 1000000, was: 0",
+                "drain-timeout | -3        | drain-timeout must be a number of seconds >= 0, was: -3",
+            })
     void badValues_failWithAMessageNamingTheOptionAndValue(String option, String value, String message) {
-        var e = assertThrows(ConfigException.class, () ->
-                ConfigParser.parse(flags(Option.byName(option).orElseThrow(), value), Map.of(), Map.of()));
+        var e = assertThrows(
+                ConfigException.class,
+                () -> ConfigParser.parse(flags(Option.byName(option).orElseThrow(), value), Map.of(), Map.of()));
         assertEquals(message, e.getMessage());
     }
 
     @Test
     void badEnvValue_failsTheSameWay() {
-        var e = assertThrows(ConfigException.class, () ->
-                ConfigParser.parse(Map.of(), Map.of("LAYERPROXY_CACHE_BYTES", "-1"), Map.of()));
+        var e = assertThrows(
+                ConfigException.class,
+                () -> ConfigParser.parse(Map.of(), Map.of("LAYERPROXY_CACHE_BYTES", "-1"), Map.of()));
         assertEquals("cache-size must be > 0, was: -1", e.getMessage());
     }
 
     @Test
     void endpointWithCredentials_isRejectedWithoutRepeatingThem() {
-        var e = assertThrows(ConfigException.class, () -> ConfigParser.parse(
-                flags(Option.S3_ENDPOINT, "http://key:secret@host"), Map.of(), Map.of()));
+        var e = assertThrows(
+                ConfigException.class,
+                () -> ConfigParser.parse(flags(Option.S3_ENDPOINT, "http://key:secret@host"), Map.of(), Map.of()));
         assertTrue(!e.getMessage().contains("secret"), e.getMessage());
     }
 
     @Test
     void unknownInitParam_isRejected() {
-        var e = assertThrows(ConfigException.class, () ->
-                ConfigParser.parse(Map.of(), Map.of(), Map.of("cache_size", "5")));
-        assertTrue(e.getMessage().startsWith("unknown init-param 'cache_size'; known: listen, aws-region"),
+        var e = assertThrows(
+                ConfigException.class, () -> ConfigParser.parse(Map.of(), Map.of(), Map.of("cache_size", "5")));
+        assertTrue(
+                e.getMessage().startsWith("unknown init-param 'cache_size'; known: listen, aws-region"),
                 e.getMessage());
     }
 
@@ -215,7 +233,13 @@ class ConfigParserTest {
 
     @Test
     void listenForms() {
-        assertEquals("::1", ConfigParser.parse(flags(Option.LISTEN, "[::1]:80"), Map.of(), Map.of()).listenHost());
-        assertEquals(8080, ConfigParser.parse(flags(Option.LISTEN, "8080"), Map.of(), Map.of()).listenPort());
+        assertEquals(
+                "::1",
+                ConfigParser.parse(flags(Option.LISTEN, "[::1]:80"), Map.of(), Map.of())
+                        .listenHost());
+        assertEquals(
+                8080,
+                ConfigParser.parse(flags(Option.LISTEN, "8080"), Map.of(), Map.of())
+                        .listenPort());
     }
 }

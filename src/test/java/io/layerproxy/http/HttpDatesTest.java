@@ -14,12 +14,18 @@ class HttpDatesTest {
         long last = Instant.parse("9999-12-31T23:59:59Z").getEpochSecond();
         var random = new Random(42);
         for (int i = 0; i < 100_000; i++) {
-            Instant t = Instant.ofEpochSecond(first + (long) (random.nextDouble() * (last - first)),
-                    random.nextInt(1_000_000_000));
+            Instant t = Instant.ofEpochSecond(
+                    first + (long) (random.nextDouble() * (last - first)), random.nextInt(1_000_000_000));
             assertEquals(HttpDates.HTTP_DATE.format(t), HttpDates.format(t), t.toString());
         }
-        for (String edge : new String[] {"1970-01-01T00:00:00Z", "2000-02-29T12:34:56Z", "0999-12-31T23:59:59Z",
-                "0099-01-01T00:00:00Z", "0009-09-09T09:09:09Z", "2026-11-25T03:05:47.999Z"}) {
+        for (String edge : new String[] {
+            "1970-01-01T00:00:00Z",
+            "2000-02-29T12:34:56Z",
+            "0999-12-31T23:59:59Z",
+            "0099-01-01T00:00:00Z",
+            "0009-09-09T09:09:09Z",
+            "2026-11-25T03:05:47.999Z"
+        }) {
             Instant t = Instant.parse(edge);
             assertEquals(HttpDates.HTTP_DATE.format(t), HttpDates.format(t), edge);
         }

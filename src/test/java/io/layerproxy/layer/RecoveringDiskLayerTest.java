@@ -35,10 +35,12 @@ class RecoveringDiskLayerTest {
             assertTrue(!layer.usable());
 
             readOnly.close();
-            assertTrue(eventually(() -> {
-                LayerValues.put(layer, "k", value(1));
-                return LayerValues.get(layer, "k") != null;
-            }), "usable again once the folder is writable");
+            assertTrue(
+                    eventually(() -> {
+                        LayerValues.put(layer, "k", value(1));
+                        return LayerValues.get(layer, "k") != null;
+                    }),
+                    "usable again once the folder is writable");
             assertArrayEquals(value(1), LayerValues.get(layer, "k"));
         } finally {
             readOnly.close();
@@ -52,10 +54,12 @@ class RecoveringDiskLayerTest {
             LayerValues.put(layer, "before", value(1));
             PathUtils.deleteDirectory(dir);
 
-            assertTrue(eventually(() -> {
-                LayerValues.put(layer, "after", value(2));
-                return Files.isDirectory(dir) && LayerValues.get(layer, "after") != null;
-            }), "a new store in a new folder");
+            assertTrue(
+                    eventually(() -> {
+                        LayerValues.put(layer, "after", value(2));
+                        return Files.isDirectory(dir) && LayerValues.get(layer, "after") != null;
+                    }),
+                    "a new store in a new folder");
             assertArrayEquals(value(2), LayerValues.get(layer, "after"));
         }
     }
@@ -79,10 +83,12 @@ class RecoveringDiskLayerTest {
             assertTrue(found < VALUES, "the disk filled up: " + found);
 
             DiskFaults.resize(dir, 128 << 20);
-            assertTrue(eventually(() -> {
-                LayerValues.put(layer, "again", value(99));
-                return LayerValues.get(layer, "again") != null;
-            }), "writes work again once there is room");
+            assertTrue(
+                    eventually(() -> {
+                        LayerValues.put(layer, "again", value(99));
+                        return LayerValues.get(layer, "again") != null;
+                    }),
+                    "writes work again once there is room");
             assertArrayEquals(value(99), LayerValues.get(layer, "again"));
         } finally {
             unmount.close();

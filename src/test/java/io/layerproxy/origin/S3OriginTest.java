@@ -29,8 +29,15 @@ class S3OriginTest {
     @BeforeEach
     void seed() {
         s3 = new S3Fixture(S3);
-        s3.bucket("bkt").put("bkt", "page.html", "<p>hi</p>".getBytes(), "text/html", Map.of("owner", "web-team"),
-                "max-age=300", "inline");
+        s3.bucket("bkt")
+                .put(
+                        "bkt",
+                        "page.html",
+                        "<p>hi</p>".getBytes(),
+                        "text/html",
+                        Map.of("owner", "web-team"),
+                        "max-age=300",
+                        "inline");
         s3.put("bkt", "blob", S3Fixture.bytes(300_000, 3));
         s3.put("bkt", "empty", new byte[0]);
         origin = originWith(S3Fixture.credentialsEnv());
@@ -53,15 +60,20 @@ class S3OriginTest {
             Origin.Fetched fetched = origin.fetch(key);
             try (InputStream body = fetched.body()) {
                 assertEquals(origin.head(key), fetched.info(), name);
-                assertArrayEquals(s3.client().getObjectAsBytes(b -> b.bucket("bkt").key(name)).asByteArray(),
-                        body.readAllBytes(), name);
+                assertArrayEquals(
+                        s3.client()
+                                .getObjectAsBytes(b -> b.bucket("bkt").key(name))
+                                .asByteArray(),
+                        body.readAllBytes(),
+                        name);
             }
         }
         var page = origin.fetch(new ObjectKey("bkt", "page.html"));
         page.body().close();
         assertEquals("text/html", page.info().contentType());
-        assertEquals(Map.of("Cache-Control", "max-age=300", "Content-Disposition", "inline",
-                "x-amz-meta-owner", "web-team"), page.info().headers());
+        assertEquals(
+                Map.of("Cache-Control", "max-age=300", "Content-Disposition", "inline", "x-amz-meta-owner", "web-team"),
+                page.info().headers());
     }
 
     @Test
@@ -91,8 +103,8 @@ class S3OriginTest {
 
     @Test
     void fetch_withWrongCredentials_isDenied() {
-        try (S3Origin stranger = originWith(Map.of("AWS_ACCESS_KEY_ID", S3Fixture.ACCESS_KEY,
-                "AWS_SECRET_ACCESS_KEY", "wrong-secret"))) {
+        try (S3Origin stranger = originWith(
+                Map.of("AWS_ACCESS_KEY_ID", S3Fixture.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", "wrong-secret"))) {
             OriginException e = assertThrows(OriginException.class, () -> stranger.fetch(new ObjectKey("bkt", "blob")));
             assertEquals(OriginException.Kind.DENIED, e.kind());
         }

@@ -50,8 +50,9 @@ class GracefulShutdownIT {
         Path log1 = work.resolve("first.log");
         Process first = start(disk, log1, S3.getUri());
         int port = awaitPort(first, log1);
-        HttpResponse<InputStream> download = client.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + port + "/drain/model.bin")).build(),
+        HttpResponse<InputStream> download = client.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/drain/model.bin"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         assertEquals(200, download.statusCode());
         var digest = MessageDigest.getInstance("SHA-256");
@@ -80,19 +81,23 @@ class GracefulShutdownIT {
         assertTrue(firstLog.contains("layerproxy stopped"), firstLog);
         int accessLine = firstLog.indexOf("\"GET /drain/model.bin HTTP/1.1\" 200 " + SIZE + " origin");
         assertTrue(accessLine >= 0, "the access log line of the drained download:\n" + firstLog);
-        assertTrue(firstLog.indexOf("shutting down") < accessLine,
+        assertTrue(
+                firstLog.indexOf("shutting down") < accessLine,
                 "the download was still in flight when the shutdown began:\n" + firstLog);
 
         Path log2 = work.resolve("second.log");
         Process second = start(disk, log2, URI.create("http://127.0.0.1:1")); // no S3: only the disk can answer
         try {
             int port2 = awaitPort(second, log2);
-            HttpResponse<byte[]> again = client.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + port2 + "/drain/model.bin")).build(),
+            HttpResponse<byte[]> again = client.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port2 + "/drain/model.bin"))
+                            .build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertEquals(200, again.statusCode(), Files.readString(log2));
             assertEquals("disk", again.headers().firstValue("X-Cache-Layer").orElse(""));
-            assertTrue(MessageDigest.isEqual(expected, MessageDigest.getInstance("SHA-256").digest(again.body())),
+            assertTrue(
+                    MessageDigest.isEqual(
+                            expected, MessageDigest.getInstance("SHA-256").digest(again.body())),
                     "the disk layer reopened with the whole object intact");
         } finally {
             second.destroy();
@@ -111,8 +116,10 @@ class GracefulShutdownIT {
         Path log1 = work.resolve("killed.log");
         Process first = start(disk, log1, S3.getUri());
         URI uri = URI.create("http://127.0.0.1:" + awaitPort(first, log1) + "/crash/data.bin");
-        assertEquals(200, client.send(HttpRequest.newBuilder(uri).build(),
-                HttpResponse.BodyHandlers.ofByteArray()).statusCode());
+        assertEquals(
+                200,
+                client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofByteArray())
+                        .statusCode());
         first.destroyForcibly(); // SIGKILL: no shutdown hook, the disk store is left as it was
         assertTrue(first.waitFor(30, TimeUnit.SECONDS));
 
@@ -121,11 +128,13 @@ class GracefulShutdownIT {
         try {
             int port = awaitPort(second, log2);
             for (int i = 0; i < 2; i++) {
-                HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + port + "/crash/data.bin")).build(),
+                HttpResponse<byte[]> r = client.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/crash/data.bin"))
+                                .build(),
                         HttpResponse.BodyHandlers.ofByteArray());
                 assertEquals(200, r.statusCode(), Files.readString(log2));
-                assertTrue(java.util.Arrays.equals(object, r.body()),
+                assertTrue(
+                        java.util.Arrays.equals(object, r.body()),
                         "after kill -9, whatever the disk store kept or lost, the bytes are right");
             }
         } finally {
@@ -136,9 +145,24 @@ class GracefulShutdownIT {
 
     /** The proxy with a memory layer smaller than the object, so only the disk layer holds it. */
     private Process start(Path disk, Path log, URI s3) throws Exception {
-        var builder = Forked.java("-Xmx256m", "-jar", JAR, "run", "--listen", "127.0.0.1:0",
-                "--s3-endpoint", s3.toString(), "--path-style", "--cache-size", "8m",
-                "--disk-dir", disk.toString(), "--disk-size", "256m", "--drain-timeout", "60");
+        var builder = Forked.java(
+                "-Xmx256m",
+                "-jar",
+                JAR,
+                "run",
+                "--listen",
+                "127.0.0.1:0",
+                "--s3-endpoint",
+                s3.toString(),
+                "--path-style",
+                "--cache-size",
+                "8m",
+                "--disk-dir",
+                disk.toString(),
+                "--disk-size",
+                "256m",
+                "--drain-timeout",
+                "60");
         builder.environment().putAll(S3Fixture.credentialsEnv());
         builder.redirectOutput(log.toFile());
         return builder.start();

@@ -37,6 +37,7 @@ class LargeObjectIT {
     private static final long SIZE = Long.getLong("layerproxy.large.mib", 256) << 20;
     /** {@code -Dlayerproxy.large.nodisk=true} turns the disk layer off: every read is then an uncached stream. */
     private static final boolean NO_DISK = Boolean.getBoolean("layerproxy.large.nodisk");
+
     private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)/");
     private static final Pattern GC_HEAP = Pattern.compile("(\\d+)M->(\\d+)M\\((\\d+)M\\)");
 
@@ -46,8 +47,7 @@ class LargeObjectIT {
     @TempDir
     Path work;
 
-    private record Read(String sha256, long bytes, long firstByteNanos, long totalNanos) {
-    }
+    private record Read(String sha256, long bytes, long firstByteNanos, long totalNanos) {}
 
     private static Read read(InputStream in, long started) throws Exception {
         var digest = MessageDigest.getInstance("SHA-256");
@@ -89,10 +89,23 @@ class LargeObjectIT {
             }
 
             Path gcLog = work.resolve("gc.log");
-            var builder = Forked.java("-Xmx64m", "-Xlog:gc:file=" + gcLog, "-jar", JAR, "run",
-                    "--listen", "127.0.0.1:0", "--s3-endpoint", S3.getUri().toString(), "--path-style",
-                    "--disk-dir", work.resolve("cache").toString(), "--cache-size", "16m",
-                    "--disk-size", NO_DISK ? "0" : String.valueOf(2 * SIZE));
+            var builder = Forked.java(
+                    "-Xmx64m",
+                    "-Xlog:gc:file=" + gcLog,
+                    "-jar",
+                    JAR,
+                    "run",
+                    "--listen",
+                    "127.0.0.1:0",
+                    "--s3-endpoint",
+                    S3.getUri().toString(),
+                    "--path-style",
+                    "--disk-dir",
+                    work.resolve("cache").toString(),
+                    "--cache-size",
+                    "16m",
+                    "--disk-size",
+                    NO_DISK ? "0" : String.valueOf(2 * SIZE));
             builder.environment().keySet().removeIf(k -> k.startsWith("LAYERPROXY_") || k.startsWith("AWS_"));
             builder.environment().putAll(S3Fixture.credentialsEnv());
             builder.environment().put("AWS_EC2_METADATA_DISABLED", "true");
@@ -103,9 +116,12 @@ class LargeObjectIT {
                 assertNotNull(port, seen.toString());
                 var http = HttpClient.newHttpClient();
                 // a first, unrelated cold read warms the proxy's JVM so the timing below is of the cold path itself
-                http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/large/warm-up")).build(),
+                http.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/large/warm-up"))
+                                .build(),
                         HttpResponse.BodyHandlers.discarding());
-                var get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/large/big.bin")).build();
+                var get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/large/big.bin"))
+                        .build();
                 Read cold = null;
                 Read warm = null;
                 for (int i = 0; i < 2; i++) {
@@ -120,7 +136,8 @@ class LargeObjectIT {
                             cold = read;
                         } else {
                             warm = read;
-                            assertEquals(NO_DISK ? "origin" : "disk",
+                            assertEquals(
+                                    NO_DISK ? "origin" : "disk",
                                     r.headers().firstValue("X-Cache-Layer").orElseThrow(),
                                     "larger than the memory layer: kept on disk only, or nowhere without one");
                         }
@@ -134,12 +151,18 @@ class LargeObjectIT {
                         maxHeapMb = Math.max(maxHeapMb, Integer.parseInt(m.group(1)));
                     }
                 }
-                System.out.printf("LargeObjectIT: " + (SIZE >> 20) + " MiB object, proxy -Xmx64m;"
-                        + " time to first byte direct %.1f ms,"
-                        + " cold %.1f ms, warm %.1f ms; transfer direct %.2f s, cold %.2f s, warm %.2f s;"
-                        + " largest heap before a GC %d MB%n", direct.firstByteNanos() / 1e6,
-                        cold.firstByteNanos() / 1e6, warm.firstByteNanos() / 1e6, direct.totalNanos() / 1e9,
-                        cold.totalNanos() / 1e9, warm.totalNanos() / 1e9, maxHeapMb);
+                System.out.printf(
+                        "LargeObjectIT: " + (SIZE >> 20) + " MiB object, proxy -Xmx64m;"
+                                + " time to first byte direct %.1f ms,"
+                                + " cold %.1f ms, warm %.1f ms; transfer direct %.2f s, cold %.2f s, warm %.2f s;"
+                                + " largest heap before a GC %d MB%n",
+                        direct.firstByteNanos() / 1e6,
+                        cold.firstByteNanos() / 1e6,
+                        warm.firstByteNanos() / 1e6,
+                        direct.totalNanos() / 1e9,
+                        cold.totalNanos() / 1e9,
+                        warm.totalNanos() / 1e9,
+                        maxHeapMb);
                 assertEquals(expected, direct.sha256(), "the direct read, the measurement's baseline");
             } finally {
                 proxy.destroy();

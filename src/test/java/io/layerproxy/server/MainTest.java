@@ -49,8 +49,16 @@ class MainTest {
 
     @Test
     void flagsBeatEnvVars_andEnvFillsTheRest() {
-        Main.Parsed parsed = parse(Map.of("LAYERPROXY_MAX_AGE", "9", "LAYERPROXY_NEGATIVE_TTL", "4"),
-                "run", "--max-age", "3", "--path-style", "--prefetch", "site/a", "--prefetch", "site/b");
+        Main.Parsed parsed = parse(
+                Map.of("LAYERPROXY_MAX_AGE", "9", "LAYERPROXY_NEGATIVE_TTL", "4"),
+                "run",
+                "--max-age",
+                "3",
+                "--path-style",
+                "--prefetch",
+                "site/a",
+                "--prefetch",
+                "site/b");
 
         assertEquals(3, parsed.config().maxAge().toSeconds());
         assertEquals(4, parsed.config().negativeTtl().toSeconds());

@@ -64,8 +64,19 @@ class StandaloneJarIT {
         try (var s3 = new S3Fixture(S3)) {
             s3.bucket("jardemo").put("jardemo", "a/b.txt", "from the jar".getBytes(StandardCharsets.UTF_8));
         }
-        ProcessBuilder builder = java("run", "--listen", "127.0.0.1:0", "--s3-endpoint", S3.getUri().toString(),
-                "--path-style", "--disk-dir", disk.toString(), "--cache-size", "8m", "--disk-size", "16m");
+        ProcessBuilder builder = java(
+                "run",
+                "--listen",
+                "127.0.0.1:0",
+                "--s3-endpoint",
+                S3.getUri().toString(),
+                "--path-style",
+                "--disk-dir",
+                disk.toString(),
+                "--cache-size",
+                "8m",
+                "--disk-size",
+                "16m");
         builder.environment().put("AWS_ACCESS_KEY_ID", S3Fixture.ACCESS_KEY);
         builder.environment().put("AWS_SECRET_KEY", S3Fixture.SECRET_KEY); // the legacy name
         builder.environment().put("LAYERPROXY_BUCKETS", "jardemo");
@@ -75,11 +86,13 @@ class StandaloneJarIT {
             String port = Forked.awaitLine(process, LISTENING, seen);
             assertNotNull(port, "the jar never logged its port:\n" + seen);
             var http = HttpClient.newHttpClient();
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + port + "/jardemo/a/b.txt")).build(),
+            HttpResponse<String> response = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/jardemo/a/b.txt"))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
-            HttpResponse<String> outside = http.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + port + "/other/a/b.txt")).build(),
+            HttpResponse<String> outside = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/other/a/b.txt"))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
 
             assertEquals(200, response.statusCode());

@@ -35,19 +35,28 @@ class AdminEndpointTest {
 
     @Test
     void purge_needsTheToken_thenRemovesTheKeyAndThePrefixFromEveryLayer() throws Exception {
-        try (var s3 = new S3Fixture(s3Server).bucket("adm").put("adm", "a/1", S3Fixture.bytes(5000, 1))
-                .put("adm", "a/2", S3Fixture.bytes(5000, 2)).put("adm", "b/1", S3Fixture.bytes(5000, 3));
-             var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(), "admin-token", TOKEN)) {
+        try (var s3 = new S3Fixture(s3Server)
+                        .bucket("adm")
+                        .put("adm", "a/1", S3Fixture.bytes(5000, 1))
+                        .put("adm", "a/2", S3Fixture.bytes(5000, 2))
+                        .put("adm", "b/1", S3Fixture.bytes(5000, 3));
+                var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(), "admin-token", TOKEN)) {
             for (String key : new String[] {"a/1", "a/2", "b/1"}) {
                 proxy.get("/adm/" + key);
             }
 
             HttpResponse<byte[]> none = proxy.send(purge(proxy, "key=adm/a/1", null));
             assertEquals(401, none.statusCode());
-            assertEquals("Bearer realm=\"layerproxy\"", none.headers().firstValue("WWW-Authenticate").orElse(""));
-            assertEquals(401, proxy.send(purge(proxy, "key=adm/a/1", "Bearer wrong-token-0123456")).statusCode());
+            assertEquals(
+                    "Bearer realm=\"layerproxy\"",
+                    none.headers().firstValue("WWW-Authenticate").orElse(""));
+            assertEquals(
+                    401,
+                    proxy.send(purge(proxy, "key=adm/a/1", "Bearer wrong-token-0123456"))
+                            .statusCode());
             assertEquals(400, proxy.send(purge(proxy, "", "Bearer " + TOKEN)).statusCode(), "neither key nor prefix");
-            assertEquals("HIT", proxy.get("/adm/a/1").headers().firstValue("X-Cache").orElse(""), "still cached");
+            assertEquals(
+                    "HIT", proxy.get("/adm/a/1").headers().firstValue("X-Cache").orElse(""), "still cached");
 
             HttpResponse<byte[]> byKey = proxy.send(purge(proxy, "key=adm/b/1", "Bearer " + TOKEN));
             assertEquals(200, byKey.statusCode());

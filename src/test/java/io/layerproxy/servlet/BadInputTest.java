@@ -47,13 +47,15 @@ class BadInputTest {
     void start() throws Exception {
         s3Server.beforeEach(null);
         tmp = Files.createTempDirectory("bad-input");
-        s3 = new S3Fixture(s3Server).bucket("ok-bucket").bucket("other-bucket")
+        s3 = new S3Fixture(s3Server)
+                .bucket("ok-bucket")
+                .bucket("other-bucket")
                 .put("ok-bucket", "obj.bin", S3Fixture.bytes(SIZE, 1))
                 .put("other-bucket", "secret", "not for you".getBytes(StandardCharsets.UTF_8));
         Path outside = Files.createDirectories(tmp.resolve("outside"));
         Files.writeString(outside.resolve("secret.txt"), "local secret");
-        proxy = ProxyServer.start(s3.endpoint(), tmp.resolve("cache"), S3Fixture.credentialsEnv(),
-                "buckets", "ok-bucket");
+        proxy = ProxyServer.start(
+                s3.endpoint(), tmp.resolve("cache"), S3Fixture.credentialsEnv(), "buckets", "ok-bucket");
         assertEquals(200, proxy.get(OBJ).statusCode(), "warm: the object is cached, S3 is not needed below");
         outsideBefore = snapshotOutsideCache();
     }
@@ -120,14 +122,34 @@ class BadInputTest {
                 // sizes
                 row("a 20 KB header", "GET", OBJ, h(hugeHeader), null, 431),
                 row("a 20 KB request target", "GET", "/ok-bucket/" + "a/".repeat(10_000), h(), null, 414),
-                row("batch body over 1 MiB", "POST", "/_many/", h("Content-Type: application/json"),
-                        ("[\"" + "x".repeat(2 << 20) + "\"]").getBytes(StandardCharsets.UTF_8), 413),
-                row("batch body not JSON", "POST", "/_many/", h("Content-Type: application/json"),
-                        "{{{".getBytes(StandardCharsets.UTF_8), 400),
-                row("batch body not an array", "POST", "/_many/", h("Content-Type: application/json"),
-                        "{\"a\":1}".getBytes(StandardCharsets.UTF_8), 400),
-                row("batch entry not a string", "POST", "/_many/", h("Content-Type: application/json"),
-                        "[1,2]".getBytes(StandardCharsets.UTF_8), 400),
+                row(
+                        "batch body over 1 MiB",
+                        "POST",
+                        "/_many/",
+                        h("Content-Type: application/json"),
+                        ("[\"" + "x".repeat(2 << 20) + "\"]").getBytes(StandardCharsets.UTF_8),
+                        413),
+                row(
+                        "batch body not JSON",
+                        "POST",
+                        "/_many/",
+                        h("Content-Type: application/json"),
+                        "{{{".getBytes(StandardCharsets.UTF_8),
+                        400),
+                row(
+                        "batch body not an array",
+                        "POST",
+                        "/_many/",
+                        h("Content-Type: application/json"),
+                        "{\"a\":1}".getBytes(StandardCharsets.UTF_8),
+                        400),
+                row(
+                        "batch entry not a string",
+                        "POST",
+                        "/_many/",
+                        h("Content-Type: application/json"),
+                        "[1,2]".getBytes(StandardCharsets.UTF_8),
+                        400),
                 // lists
                 row("listing a bucket outside the allowlist", "GET", "/other-bucket?list-type=2", h(), null, 404),
                 row("an unknown list-type", "GET", "/ok-bucket?list-type=3", h(), null, 400),
@@ -135,20 +157,24 @@ class BadInputTest {
                 row("max-keys not a number", "GET", "/ok-bucket?list-type=2&max-keys=abc", h(), null, 400),
                 row("unknown encoding-type", "GET", "/ok-bucket?list-type=2&encoding-type=bogus", h(), null, 400),
                 // admin endpoints are off without --admin-token
-                row("purge without an admin token configured", "POST", "/_layerproxy/purge?key=ok-bucket/obj.bin",
-                        h("Authorization: Bearer guess-guess-guess"), null, 404)));
+                row(
+                        "purge without an admin token configured",
+                        "POST",
+                        "/_layerproxy/purge?key=ok-bucket/obj.bin",
+                        h("Authorization: Bearer guess-guess-guess"),
+                        null,
+                        404)));
         return rows.stream();
     }
 
-    private static Arguments row(String name, String method, String target, String[] headers, byte[] body,
-                                 int status) {
+    private static Arguments row(String name, String method, String target, String[] headers, byte[] body, int status) {
         return Arguments.of(name, method, target, headers, body, status);
     }
 
     @ParameterizedTest(name = "{0}: {5}")
     @MethodSource("cases")
-    void badInput_getsItsPreciseAnswer_withoutCallingS3(String name, String method, String target, String[] headers,
-                                                        byte[] body, int status) throws Exception {
+    void badInput_getsItsPreciseAnswer_withoutCallingS3(
+            String name, String method, String target, String[] headers, byte[] body, int status) throws Exception {
         int originCalls = originCalls();
 
         RawHttp.Answer answer = RawHttp.send(proxy.uri("/"), method, target, headers, body);
@@ -156,8 +182,13 @@ class BadInputTest {
         assertEquals(status, answer.status(), name + ": " + answer.head() + "\n" + abbreviate(answer.text()));
         assertEquals(originCalls, originCalls(), name + ": S3 was not called");
         String text = answer.text();
-        assertFalse(text.contains(S3Fixture.SECRET_KEY) || text.contains(tmp.toString()) || text.contains("\tat ")
-                || text.contains("Exception") || text.contains("not for you"), name + " leaked: " + abbreviate(text));
+        assertFalse(
+                text.contains(S3Fixture.SECRET_KEY)
+                        || text.contains(tmp.toString())
+                        || text.contains("\tat ")
+                        || text.contains("Exception")
+                        || text.contains("not for you"),
+                name + " leaked: " + abbreviate(text));
     }
 
     private int originCalls() {
@@ -177,7 +208,9 @@ class BadInputTest {
             for (Path p : (Iterable<Path>) walk::iterator) {
                 if (!p.startsWith(cache)) {
                     BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-                    files.put(tmp.relativize(p).toString(), a.size() + "@" + a.lastModifiedTime().toMillis());
+                    files.put(
+                            tmp.relativize(p).toString(),
+                            a.size() + "@" + a.lastModifiedTime().toMillis());
                 }
             }
         }

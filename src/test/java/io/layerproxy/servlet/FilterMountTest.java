@@ -67,13 +67,24 @@ class FilterMountTest {
     }
 
     private Map<String, String> params() {
-        return Map.of("s3-endpoint", S3.getUri().toString(), "path-style", "true", "cache-size", "4m",
-                "disk-dir", disk.toString(), "disk-size", "8m");
+        return Map.of(
+                "s3-endpoint",
+                S3.getUri().toString(),
+                "path-style",
+                "true",
+                "cache-size",
+                "4m",
+                "disk-dir",
+                disk.toString(),
+                "disk-size",
+                "8m");
     }
 
     private HttpResponse<String> get(String path) throws Exception {
         int port = ((ServerConnector) server.getConnectors()[0]).getLocalPort();
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

@@ -30,12 +30,34 @@ class FuzzTest {
     private static final int REQUESTS = 1500;
     private static final long BUDGET_NANOS = TimeUnit.SECONDS.toNanos(40);
     private static final Pattern PART = Pattern.compile("Content-Range: bytes (\\d+)-(\\d+)/(\\d+)\r\n\r\n");
-    private static final String[] HOSTILE = {"..", ".", "%2e%2e", "%2E", "%00", "%ff", "%c3%28", "%2f", "%5c", "%",
-        "%zz", "~", ";x=1", "%20", "%e2%82%ac", "a%2Fb", "//", "\u00e9", "*", "%3f", "%23",
+    private static final String[] HOSTILE = {
+        "..",
+        ".",
+        "%2e%2e",
+        "%2E",
+        "%00",
+        "%ff",
+        "%c3%28",
+        "%2f",
+        "%5c",
+        "%",
+        "%zz",
+        "~",
+        ";x=1",
+        "%20",
+        "%e2%82%ac",
+        "a%2Fb",
+        "//",
+        "\u00e9",
+        "*",
+        "%3f",
+        "%23",
         // under 255 bytes: S3Proxy's filesystem backend answers a longer segment with a 500 (a proxy then says 502)
-        "k".repeat(200)};
-    private static final String[] METHODS = {"GET", "GET", "GET", "GET", "GET", "GET", "HEAD", "HEAD", "PUT", "DELETE",
-        "POST", "OPTIONS", "PATCH"};
+        "k".repeat(200)
+    };
+    private static final String[] METHODS = {
+        "GET", "GET", "GET", "GET", "GET", "GET", "HEAD", "HEAD", "PUT", "DELETE", "POST", "OPTIONS", "PATCH"
+    };
 
     @RegisterExtension
     final S3ProxyExtension s3Server = S3Fixture.authenticatedServer();
@@ -43,23 +65,27 @@ class FuzzTest {
     @TempDir
     Path disk;
 
-    private record Obj(String path, byte[] body) {
-    }
+    private record Obj(String path, byte[] body) {}
 
     @Test
     void randomRequests_neverGet5xx_norWrongBytes() throws Exception {
-        List<Obj> objects = List.of(new Obj("/fuzz/one", S3Fixture.bytes(1, 1)),
+        List<Obj> objects = List.of(
+                new Obj("/fuzz/one", S3Fixture.bytes(1, 1)),
                 new Obj("/fuzz/small.txt", S3Fixture.bytes(5000, 2)),
                 new Obj("/fuzz/dir/blocks.bin", S3Fixture.bytes(70_000, 3)),
                 new Obj("/fuzz/sp%20ace", S3Fixture.bytes(9000, 4)));
         Random random = new Random(SEED);
         int checkedBodies = 0;
-        try (var s3 = new S3Fixture(s3Server).bucket("fuzz").bucket("other")
-                .put("fuzz", "one", objects.get(0).body()).put("fuzz", "small.txt", objects.get(1).body())
-                .put("fuzz", "dir/blocks.bin", objects.get(2).body()).put("fuzz", "sp ace", objects.get(3).body())
-                .put("other", "x", new byte[10]);
-             var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(), "block-size", "4k",
-                     "buckets", "fuzz")) {
+        try (var s3 = new S3Fixture(s3Server)
+                        .bucket("fuzz")
+                        .bucket("other")
+                        .put("fuzz", "one", objects.get(0).body())
+                        .put("fuzz", "small.txt", objects.get(1).body())
+                        .put("fuzz", "dir/blocks.bin", objects.get(2).body())
+                        .put("fuzz", "sp ace", objects.get(3).body())
+                        .put("other", "x", new byte[10]);
+                var proxy = ProxyServer.start(
+                        s3.endpoint(), disk, S3Fixture.credentialsEnv(), "block-size", "4k", "buckets", "fuzz")) {
             long deadline = System.nanoTime() + BUDGET_NANOS;
             int sent = 0;
             while (sent < REQUESTS && System.nanoTime() < deadline) {
@@ -144,8 +170,9 @@ class FuzzTest {
         switch (random.nextInt(6)) {
             case 0 -> headers.add("If-None-Match: " + (random.nextBoolean() ? "*" : "\"x\""));
             case 1 -> headers.add("If-Match: " + (random.nextBoolean() ? "*" : "\"y\", W/\"z\""));
-            case 2 -> headers.add("If-Modified-Since: " + (random.nextBoolean() ? "Thu, 01 Jan 1970 00:00:00 GMT"
-                    : "not a date"));
+            case 2 ->
+                headers.add("If-Modified-Since: "
+                        + (random.nextBoolean() ? "Thu, 01 Jan 1970 00:00:00 GMT" : "not a date"));
             case 3 -> headers.add("If-Range: " + (random.nextBoolean() ? "\"nope\"" : "Sat, 01 Jan 2000 00:00:00 GMT"));
             default -> {
                 // no precondition

@@ -1,12 +1,12 @@
 package io.layerproxy.servlet;
 
-import io.layerproxy.http.ByteRanges;
-import io.layerproxy.http.HttpDates;
-import io.layerproxy.http.Preconditions;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.layerproxy.http.ByteRanges;
+import io.layerproxy.http.HttpDates;
+import io.layerproxy.http.Preconditions;
 import io.layerproxy.testing.ProxyServer;
 import io.layerproxy.testing.S3Fixture;
 import java.net.http.HttpRequest;
@@ -54,7 +54,8 @@ class HttpSemanticsTest {
         proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(), "block-size", "4096");
         HttpResponse<byte[]> warm = proxy.get("/rfc/obj.bin");
         etag = warm.headers().firstValue("ETag").orElseThrow();
-        lastModified = Preconditions.parseDate(warm.headers().firstValue("Last-Modified").orElseThrow());
+        lastModified = Preconditions.parseDate(
+                warm.headers().firstValue("Last-Modified").orElseThrow());
     }
 
     @AfterAll
@@ -68,15 +69,16 @@ class HttpSemanticsTest {
     /** Header templates: E = the ETag, W/E = its weak form, LM±1h = dates around Last-Modified. */
     private String expand(String template) {
         String unquoted = etag.substring(1, etag.length() - 1);
-        return template.replace("W/E", "W/\"" + unquoted + "\"").replace("E", etag)
+        return template.replace("W/E", "W/\"" + unquoted + "\"")
+                .replace("E", etag)
                 .replace("LM-1h", HttpDates.HTTP_DATE.format(lastModified.minus(Duration.ofHours(1))))
                 .replace("LM+1h", HttpDates.HTTP_DATE.format(lastModified.plus(Duration.ofHours(1))))
                 .replace("LM", HttpDates.HTTP_DATE.format(lastModified));
     }
 
     private HttpResponse<byte[]> send(String method, String... headerPairs) throws Exception {
-        var builder = HttpRequest.newBuilder(proxy.uri("/rfc/obj.bin"))
-                .method(method, HttpRequest.BodyPublishers.noBody());
+        var builder =
+                HttpRequest.newBuilder(proxy.uri("/rfc/obj.bin")).method(method, HttpRequest.BodyPublishers.noBody());
         for (int i = 0; i < headerPairs.length; i += 2) {
             builder.header(headerPairs[i], expand(headerPairs[i + 1]));
         }
@@ -108,8 +110,8 @@ class HttpSemanticsTest {
             {"If-Modified-Since", "LM-1h", 200},
             {"If-Modified-Since", "not a date", 200},
         };
-        return Stream.of("GET", "HEAD").flatMap(method -> Arrays.stream(cases)
-                .map(c -> Arguments.of(method, c[0], c[1], c[2])));
+        return Stream.of("GET", "HEAD")
+                .flatMap(method -> Arrays.stream(cases).map(c -> Arguments.of(method, c[0], c[1], c[2])));
     }
 
     @ParameterizedTest(name = "{0} {1}: {2} -> {3}")
@@ -130,14 +132,15 @@ class HttpSemanticsTest {
     }
 
     static Stream<Arguments> precedence() {
-        return Stream.of("GET", "HEAD").flatMap(m -> Stream.of(
-                // §13.2.2 step 1 before step 3: a failed If-Match wins over a matching If-None-Match
-                Arguments.of(m, new String[] {"If-Match", "\"other\"", "If-None-Match", "E"}, 412),
-                // step 2 is skipped when If-Match is present
-                Arguments.of(m, new String[] {"If-Match", "E", "If-Unmodified-Since", "LM-1h"}, 200),
-                // step 4 is skipped when If-None-Match is present
-                Arguments.of(m, new String[] {"If-None-Match", "\"other\"", "If-Modified-Since", "LM+1h"}, 200),
-                Arguments.of(m, new String[] {"If-Match", "E", "If-None-Match", "E"}, 304)));
+        return Stream.of("GET", "HEAD")
+                .flatMap(m -> Stream.of(
+                        // §13.2.2 step 1 before step 3: a failed If-Match wins over a matching If-None-Match
+                        Arguments.of(m, new String[] {"If-Match", "\"other\"", "If-None-Match", "E"}, 412),
+                        // step 2 is skipped when If-Match is present
+                        Arguments.of(m, new String[] {"If-Match", "E", "If-Unmodified-Since", "LM-1h"}, 200),
+                        // step 4 is skipped when If-None-Match is present
+                        Arguments.of(m, new String[] {"If-None-Match", "\"other\"", "If-Modified-Since", "LM+1h"}, 200),
+                        Arguments.of(m, new String[] {"If-Match", "E", "If-None-Match", "E"}, 304)));
     }
 
     @ParameterizedTest(name = "{0} {1} -> {2}")
@@ -148,25 +151,25 @@ class HttpSemanticsTest {
 
     static Stream<Arguments> ranges() {
         return Stream.of(
-            // §14.1.2 first-last, first-, suffix
-            Arguments.of("bytes=0-9", 206, "bytes 0-9/10000", 0, 10),
-            Arguments.of("bytes=9990-", 206, "bytes 9990-9999/10000", 9990, 10),
-            Arguments.of("bytes=-5", 206, "bytes 9995-9999/10000", 9995, 5),
-            Arguments.of("bytes=4000-4200", 206, "bytes 4000-4200/10000", 4000, 201),
-            Arguments.of("bytes=9000-20000", 206, "bytes 9000-9999/10000", 9000, 1000),
-            Arguments.of("bytes=0-99999999999999999999999", 206, "bytes 0-9999/10000", 0, 10000),
-            Arguments.of("bytes=-20000", 206, "bytes 0-9999/10000", 0, 10000),
-            Arguments.of("bytes=0-5,3-9", 206, "bytes 0-9/10000", 0, 10), // overlapping: coalesced
-            // §14.1.1 invalid syntax is ignored: the whole object
-            Arguments.of("bytes=abc", 200, null, 0, 10000),
-            Arguments.of("bytes=5-2", 200, null, 0, 10000),
-            Arguments.of("items=0-5", 200, null, 0, 10000),
-            Arguments.of("bytes=", 200, null, 0, 10000),
-            Arguments.of("bytes=1-2-3", 200, null, 0, 10000),
-            // §15.5.17 unsatisfiable
-            Arguments.of("bytes=10000-", 416, "bytes */10000", 0, 0),
-            Arguments.of("bytes=-0", 416, "bytes */10000", 0, 0),
-            Arguments.of("bytes=20000-30000", 416, "bytes */10000", 0, 0));
+                // §14.1.2 first-last, first-, suffix
+                Arguments.of("bytes=0-9", 206, "bytes 0-9/10000", 0, 10),
+                Arguments.of("bytes=9990-", 206, "bytes 9990-9999/10000", 9990, 10),
+                Arguments.of("bytes=-5", 206, "bytes 9995-9999/10000", 9995, 5),
+                Arguments.of("bytes=4000-4200", 206, "bytes 4000-4200/10000", 4000, 201),
+                Arguments.of("bytes=9000-20000", 206, "bytes 9000-9999/10000", 9000, 1000),
+                Arguments.of("bytes=0-99999999999999999999999", 206, "bytes 0-9999/10000", 0, 10000),
+                Arguments.of("bytes=-20000", 206, "bytes 0-9999/10000", 0, 10000),
+                Arguments.of("bytes=0-5,3-9", 206, "bytes 0-9/10000", 0, 10), // overlapping: coalesced
+                // §14.1.1 invalid syntax is ignored: the whole object
+                Arguments.of("bytes=abc", 200, null, 0, 10000),
+                Arguments.of("bytes=5-2", 200, null, 0, 10000),
+                Arguments.of("items=0-5", 200, null, 0, 10000),
+                Arguments.of("bytes=", 200, null, 0, 10000),
+                Arguments.of("bytes=1-2-3", 200, null, 0, 10000),
+                // §15.5.17 unsatisfiable
+                Arguments.of("bytes=10000-", 416, "bytes */10000", 0, 0),
+                Arguments.of("bytes=-0", 416, "bytes */10000", 0, 0),
+                Arguments.of("bytes=20000-30000", 416, "bytes */10000", 0, 0));
     }
 
     @ParameterizedTest(name = "Range: {0} -> {1}")
@@ -180,7 +183,9 @@ class HttpSemanticsTest {
         assertEquals(contentRange, r.headers().firstValue("Content-Range").orElse(null));
         if (status != 416) {
             assertArrayEquals(Arrays.copyOfRange(BODY, from, from + length), r.body());
-            assertEquals(String.valueOf(length), head.headers().firstValue("Content-Length").orElse(null));
+            assertEquals(
+                    String.valueOf(length),
+                    head.headers().firstValue("Content-Length").orElse(null));
             assertEquals(0, head.body().length);
             assertEquals("bytes", r.headers().firstValue("Accept-Ranges").orElse(null));
         }
@@ -188,12 +193,12 @@ class HttpSemanticsTest {
 
     static Stream<Arguments> ifRange() {
         return Stream.of(
-            Arguments.of("E", 206),         // §13.1.5: a strong match: the range
-            Arguments.of("\"other\"", 200), // anything else: the whole object
-            Arguments.of("W/E", 200),       // weak tags never match here
-            Arguments.of("LM", 206),        // a date equal to Last-Modified
-            Arguments.of("LM-1h", 200),
-            Arguments.of("not a date", 200));
+                Arguments.of("E", 206), // §13.1.5: a strong match: the range
+                Arguments.of("\"other\"", 200), // anything else: the whole object
+                Arguments.of("W/E", 200), // weak tags never match here
+                Arguments.of("LM", 206), // a date equal to Last-Modified
+                Arguments.of("LM-1h", 200),
+                Arguments.of("not a date", 200));
     }
 
     @ParameterizedTest(name = "If-Range: {0} -> {1}")
@@ -213,7 +218,9 @@ class HttpSemanticsTest {
         String type = r.headers().firstValue("Content-Type").orElseThrow();
         assertTrue(type.startsWith("multipart/byteranges; boundary="), type);
         String boundary = type.substring(type.indexOf("boundary=") + 9);
-        assertEquals(String.valueOf(r.body().length), r.headers().firstValue("Content-Length").orElseThrow());
+        assertEquals(
+                String.valueOf(r.body().length),
+                r.headers().firstValue("Content-Length").orElseThrow());
         String body = new String(r.body(), StandardCharsets.ISO_8859_1);
         String[] parts = body.split("\r\n--" + boundary);
         assertEquals(5, parts.length, body); // "", three parts, "--\r\n"
@@ -224,7 +231,8 @@ class HttpSemanticsTest {
             int blank = part.indexOf("\r\n\r\n");
             String headers = part.substring(0, blank);
             assertTrue(headers.contains("Content-Type: application/x-test"), headers);
-            String range = headers.substring(headers.indexOf("Content-Range: ") + 15).trim();
+            String range =
+                    headers.substring(headers.indexOf("Content-Range: ") + 15).trim();
             byRange.put(range, part.substring(blank + 4).getBytes(StandardCharsets.ISO_8859_1));
         }
         assertArrayEquals(Arrays.copyOfRange(BODY, 0, 5), byRange.get("bytes 0-4/10000"));
@@ -245,12 +253,15 @@ class HttpSemanticsTest {
         HttpResponse<byte[]> r = send("GET", "Range", rangesHeader(500));
 
         assertEquals(416, r.statusCode(), "RFC 9110 §14.2: a server may reject many small ranges");
-        assertEquals("bytes */" + BODY.length, r.headers().firstValue("Content-Range").orElse(""));
+        assertEquals(
+                "bytes */" + BODY.length,
+                r.headers().firstValue("Content-Range").orElse(""));
     }
 
     @Test
     void sixtyFourRanges_areStillServed() throws Exception {
-        assertEquals(206, send("GET", "Range", rangesHeader(ByteRanges.MAX_RANGES)).statusCode());
+        assertEquals(
+                206, send("GET", "Range", rangesHeader(ByteRanges.MAX_RANGES)).statusCode());
     }
 
     @Test

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * miss, a hit and the metrics endpoint.
  */
 class JettyBaseIT {
-    private static final Pattern STARTED = Pattern.compile("Started oejs\\.ServerConnector.*\\{127\\.0\\.0\\.1:(\\d+)}");
+    private static final Pattern STARTED =
+            Pattern.compile("Started oejs\\.ServerConnector.*\\{127\\.0\\.0\\.1:(\\d+)}");
 
     @RegisterExtension
     final S3ProxyExtension S3 = S3Fixture.authenticatedServer();
@@ -35,8 +36,11 @@ class JettyBaseIT {
             s3.bucket("jettybase").put("jettybase", "x.txt", "via jetty-base".getBytes(StandardCharsets.UTF_8));
         }
         Path home = Path.of(System.getProperty("jetty.home"));
-        var builder = Forked.java("-jar", home.resolve("start.jar").toString(),
-                "jetty.base=" + System.getProperty("jetty.base"), "jetty.http.port=0");
+        var builder = Forked.java(
+                "-jar",
+                home.resolve("start.jar").toString(),
+                "jetty.base=" + System.getProperty("jetty.base"),
+                "jetty.http.port=0");
         ContainerChecks.configure(builder.environment(), S3.getUri(), disk);
         Process jetty = builder.start();
         try {
@@ -44,7 +48,9 @@ class JettyBaseIT {
             String port = Forked.awaitLine(jetty, STARTED, seen);
             assertNotNull(port, "Jetty never reported its connector:\n" + seen);
             assertTrue(seen.toString().contains("layerproxy ready"), seen.toString());
-            ContainerChecks.missHitAndMetrics(URI.create("http://127.0.0.1:" + port), "/jettybase/x.txt",
+            ContainerChecks.missHitAndMetrics(
+                    URI.create("http://127.0.0.1:" + port),
+                    "/jettybase/x.txt",
                     "via jetty-base".getBytes(StandardCharsets.UTF_8));
         } finally {
             jetty.destroy();

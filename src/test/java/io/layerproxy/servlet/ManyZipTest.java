@@ -54,7 +54,9 @@ class ManyZipTest {
 
     private static HttpResponse<byte[]> post(ProxyServer proxy, String json) throws Exception {
         return proxy.send(HttpRequest.newBuilder(proxy.uri("/_many/"))
-                .POST(HttpRequest.BodyPublishers.ofString(json)).header("Content-Type", "application/json").build());
+                .POST(HttpRequest.BodyPublishers.ofString(json))
+                .header("Content-Type", "application/json")
+                .build());
     }
 
     private static Map<String, byte[]> unzip(byte[] zip) throws IOException {
@@ -73,15 +75,21 @@ class ManyZipTest {
             HttpResponse<byte[]> response = post(proxy, "[\"docs/a.txt\", \"docs/img/*\", \"docs/missing.txt\"]");
 
             assertEquals(200, response.statusCode());
-            assertEquals("application/zip", response.headers().firstValue("Content-Type").orElseThrow());
+            assertEquals(
+                    "application/zip",
+                    response.headers().firstValue("Content-Type").orElseThrow());
             Map<String, byte[]> zip = unzip(response.body());
-            assertEquals(java.util.List.of("docs/a.txt", "docs/img/1.png", "docs/img/2.png", "errors.txt"),
+            assertEquals(
+                    java.util.List.of("docs/a.txt", "docs/img/1.png", "docs/img/2.png", "errors.txt"),
                     java.util.List.copyOf(zip.keySet()));
             assertArrayEquals(bytes("alpha"), zip.get("docs/a.txt"));
             assertArrayEquals(S3Fixture.bytes(50_000, 1), zip.get("docs/img/1.png"));
             assertArrayEquals(S3Fixture.bytes(70_000, 2), zip.get("docs/img/2.png"));
-            assertEquals("docs/missing.txt: no such object\n", new String(zip.get("errors.txt"), StandardCharsets.UTF_8));
-            assertEquals("HIT", proxy.get("/docs/img/2.png").headers().firstValue("X-Cache").orElseThrow(),
+            assertEquals(
+                    "docs/missing.txt: no such object\n", new String(zip.get("errors.txt"), StandardCharsets.UTF_8));
+            assertEquals(
+                    "HIT",
+                    proxy.get("/docs/img/2.png").headers().firstValue("X-Cache").orElseThrow(),
                     "the zip read through the cache");
         }
     }
@@ -89,8 +97,8 @@ class ManyZipTest {
     @Test
     void unsafeNamesAndDisallowedBuckets_goToErrorsTxt_notIntoTheZip() throws Exception {
         try (var proxy = proxy("buckets", "docs")) {
-            HttpResponse<byte[]> response = post(proxy,
-                    "[\"docs/dir\\\\..\\\\escape.txt\", \"secret/s.txt\", \"secret/*\"]");
+            HttpResponse<byte[]> response =
+                    post(proxy, "[\"docs/dir\\\\..\\\\escape.txt\", \"secret/s.txt\", \"secret/*\"]");
 
             Map<String, byte[]> zip = unzip(response.body());
             assertEquals(java.util.Set.of("errors.txt"), zip.keySet());
@@ -133,8 +141,9 @@ class ManyZipTest {
     @Test
     void badBodies_are400_andAnOversizedBodyIs413() throws Exception {
         try (var proxy = proxy()) {
-            for (String bad : new String[] {"", "{}", "[1]", "[\"docs/a.txt\"] trailing", "[[\"x\"]]", "[\"nobucket\"]",
-                    "[\"docs/a.txt\""}) {
+            for (String bad : new String[] {
+                "", "{}", "[1]", "[\"docs/a.txt\"] trailing", "[[\"x\"]]", "[\"nobucket\"]", "[\"docs/a.txt\""
+            }) {
                 assertEquals(400, post(proxy, bad).statusCode(), bad);
             }
             String huge = "[\"" + "x".repeat(ManyHandler.MAX_BODY_BYTES) + "\"]";
@@ -154,9 +163,17 @@ class ManyZipTest {
 
     @Test
     void anObjectCutShortInsideTheZip_abortsTheResponse_insteadOfAValidZipWithAShortFile() throws Exception {
-        try (var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(),
-                origin -> new TruncatingOrigin(origin, 60_000), "block-size", "4096")) {
-            assertThrows(IOException.class, () -> unzip(post(proxy, "[\"docs/a.txt\", \"docs/img/2.png\"]").body()));
+        try (var proxy = ProxyServer.start(
+                s3.endpoint(),
+                disk,
+                S3Fixture.credentialsEnv(),
+                origin -> new TruncatingOrigin(origin, 60_000),
+                "block-size",
+                "4096")) {
+            assertThrows(
+                    IOException.class,
+                    () -> unzip(
+                            post(proxy, "[\"docs/a.txt\", \"docs/img/2.png\"]").body()));
         }
     }
 }

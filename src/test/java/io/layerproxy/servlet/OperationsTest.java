@@ -57,7 +57,8 @@ class OperationsTest {
         for (String line : new String(r.body(), StandardCharsets.UTF_8).split("\n")) {
             Matcher m = SAMPLE.matcher(line);
             if (!line.startsWith("#") && m.matches()) {
-                samples.put(m.group(1) + (m.group(3) == null ? "" : "{" + m.group(3) + "}"),
+                samples.put(
+                        m.group(1) + (m.group(3) == null ? "" : "{" + m.group(3) + "}"),
                         Double.parseDouble(m.group(4)));
             }
         }
@@ -66,17 +67,24 @@ class OperationsTest {
 
     private static double sample(Map<String, Double> samples, String name, String labels) {
         Double v = samples.get(labels.isEmpty() ? name : name + "{" + labels + "}");
-        assertNotNull(v, () -> name + "{" + labels + "} in " + samples.keySet().stream()
-                .filter(k -> k.startsWith(name)).sorted().toList());
+        assertNotNull(
+                v,
+                () -> name + "{" + labels + "} in "
+                        + samples.keySet().stream()
+                                .filter(k -> k.startsWith(name))
+                                .sorted()
+                                .toList());
         return v;
     }
 
     @Test
     void metrics_countAKnownSequenceOfRequests() throws Exception {
         try (var s3 = new S3Fixture(s3Server).bucket("ops").put("ops", "a", S3Fixture.bytes(10_000, 1));
-             var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv())) {
-            assertEquals("MISS", proxy.get("/ops/a").headers().firstValue("X-Cache").orElse(""));
-            assertEquals("HIT", proxy.get("/ops/a").headers().firstValue("X-Cache").orElse(""));
+                var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv())) {
+            assertEquals(
+                    "MISS", proxy.get("/ops/a").headers().firstValue("X-Cache").orElse(""));
+            assertEquals(
+                    "HIT", proxy.get("/ops/a").headers().firstValue("X-Cache").orElse(""));
             assertEquals(200, proxy.head("/ops/a").statusCode());
             HttpResponse<byte[]> missing = proxy.get("/ops/missing");
             assertEquals(404, missing.statusCode());
@@ -86,35 +94,55 @@ class OperationsTest {
 
             Map<String, Double> m = scrape(proxy);
             assertEquals(1, sample(m, "layerproxy_requests_total", "layer=\"origin\",route=\"object\",status=\"200\""));
-            assertEquals(2, sample(m, "layerproxy_requests_total", "layer=\"memory\",route=\"object\",status=\"200\""),
+            assertEquals(
+                    2,
+                    sample(m, "layerproxy_requests_total", "layer=\"memory\",route=\"object\",status=\"200\""),
                     "the hit and the HEAD");
             assertEquals(1, sample(m, "layerproxy_requests_total", "layer=\"origin\",route=\"object\",status=\"404\""));
-            assertEquals(1, sample(m, "layerproxy_requests_total", "layer=\"memory\",route=\"object\",status=\"404\""),
+            assertEquals(
+                    1,
+                    sample(m, "layerproxy_requests_total", "layer=\"memory\",route=\"object\",status=\"404\""),
                     "the remembered 404");
-            assertEquals(10_000 + missing.body().length,
-                    sample(m, "layerproxy_served_bytes_total", "layer=\"origin\""));
-            assertEquals(10_000 + remembered.body().length, sample(m, "layerproxy_served_bytes_total",
-                    "layer=\"memory\""), "HEAD sends no body");
-            assertEquals(0, sample(m, "layerproxy_origin_requests_seconds_count", "operation=\"head\",outcome=\"ok\""),
+            assertEquals(
+                    10_000 + missing.body().length, sample(m, "layerproxy_served_bytes_total", "layer=\"origin\""));
+            assertEquals(
+                    10_000 + remembered.body().length,
+                    sample(m, "layerproxy_served_bytes_total", "layer=\"memory\""),
+                    "HEAD sends no body");
+            assertEquals(
+                    0,
+                    sample(m, "layerproxy_origin_requests_seconds_count", "operation=\"head\",outcome=\"ok\""),
                     "no HEAD: each miss's GET brought the metadata");
-            assertEquals(2, sample(m, "layerproxy_origin_requests_seconds_count", "operation=\"get\",outcome=\"ok\""),
+            assertEquals(
+                    2,
+                    sample(m, "layerproxy_origin_requests_seconds_count", "operation=\"get\",outcome=\"ok\""),
                     "a, and missing (a 404 is an answer)");
-            assertTrue(sample(m, "layerproxy_origin_requests_seconds_bucket",
-                    "operation=\"get\",outcome=\"ok\",le=\"+Inf\"") == 2, "a latency histogram");
+            assertTrue(
+                    sample(
+                                    m,
+                                    "layerproxy_origin_requests_seconds_bucket",
+                                    "operation=\"get\",outcome=\"ok\",le=\"+Inf\"")
+                            == 2,
+                    "a latency histogram");
             assertEquals(10_000, sample(m, "layerproxy_origin_bytes_total", ""));
             // memory: metadata of a, its block, and the "does not exist" of missing
             assertEquals(3, sample(m, "layerproxy_layer_entries", "layer=\"memory\""));
             assertEquals(3, sample(m, "layerproxy_layer_entries", "layer=\"disk\""));
             assertTrue(sample(m, "layerproxy_layer_bytes", "layer=\"disk\"") >= 10_000);
             assertEquals(32 << 20, sample(m, "layerproxy_layer_capacity_bytes", "layer=\"memory\""));
-            assertTrue(sample(m, "layerproxy_layer_gets_total", "layer=\"memory\",result=\"hit\"") >= 3,
+            assertTrue(
+                    sample(m, "layerproxy_layer_gets_total", "layer=\"memory\",result=\"hit\"") >= 3,
                     "metadata and block of the hit, metadata of the HEAD and of the second 404");
-            assertEquals(0, sample(m, "layerproxy_layer_gets_total", "layer=\"disk\",result=\"hit\""),
+            assertEquals(
+                    0,
+                    sample(m, "layerproxy_layer_gets_total", "layer=\"disk\",result=\"hit\""),
                     "memory answered everything it had");
             assertEquals(1, sample(m, "layerproxy_layer_usable", "layer=\"disk\""));
             assertEquals(0, sample(m, "layerproxy_origin_circuit_open", ""));
-            assertTrue(m.containsKey("jvm_memory_used_bytes{area=\"heap\",id=\"G1 Eden Space\"}")
-                    || m.keySet().stream().anyMatch(k -> k.startsWith("jvm_memory_used_bytes")), "JVM meters");
+            assertTrue(
+                    m.containsKey("jvm_memory_used_bytes{area=\"heap\",id=\"G1 Eden Space\"}")
+                            || m.keySet().stream().anyMatch(k -> k.startsWith("jvm_memory_used_bytes")),
+                    "JVM meters");
         }
     }
 
@@ -124,42 +152,69 @@ class OperationsTest {
         for (int i = 0; i < 6; i++) {
             s3.put("ops", "big/" + i, S3Fixture.bytes(400_000, i));
         }
-        try (s3; var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(),
-                origin -> new SlowOrigin(origin, 20), "cache-size", "1m", "block-size", "65536")) {
+        try (s3;
+                var proxy = ProxyServer.start(
+                        s3.endpoint(),
+                        disk,
+                        S3Fixture.credentialsEnv(),
+                        origin -> new SlowOrigin(origin, 20),
+                        "cache-size",
+                        "1m",
+                        "block-size",
+                        "65536")) {
             var pool = Executors.newFixedThreadPool(8);
             List<CompletableFuture<HttpResponse<byte[]>>> concurrent = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
-                concurrent.add(CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return proxy.get("/ops/big/0");
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                }, pool));
+                concurrent.add(CompletableFuture.supplyAsync(
+                        () -> {
+                            try {
+                                return proxy.get("/ops/big/0");
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                        },
+                        pool));
             }
             for (var f : concurrent) {
                 assertEquals(400_000, f.join().body().length);
             }
             pool.shutdown();
             Map<String, Double> afterConcurrent = scrape(proxy);
-            assertEquals(0, sample(afterConcurrent, "layerproxy_origin_requests_seconds_count",
-                    "operation=\"head\",outcome=\"ok\""), "eight readers, no HEAD");
+            assertEquals(
+                    0,
+                    sample(
+                            afterConcurrent,
+                            "layerproxy_origin_requests_seconds_count",
+                            "operation=\"head\",outcome=\"ok\""),
+                    "eight readers, no HEAD");
             assertEquals(1, proxy.origin().fetches(), "eight readers, one GET with the metadata");
-            assertEquals(proxy.origin().fetches() + proxy.origin().reads(),
-                    sample(afterConcurrent, "layerproxy_origin_requests_seconds_count",
-                            "operation=\"get\",outcome=\"ok\""), "every GET the origin saw is counted");
-            assertTrue(sample(afterConcurrent, "layerproxy_flight_waits_total", "kind=\"block\"")
-                    + sample(afterConcurrent, "layerproxy_flight_waits_total", "kind=\"metadata\"") >= 7,
+            assertEquals(
+                    proxy.origin().fetches() + proxy.origin().reads(),
+                    sample(
+                            afterConcurrent,
+                            "layerproxy_origin_requests_seconds_count",
+                            "operation=\"get\",outcome=\"ok\""),
+                    "every GET the origin saw is counted");
+            assertTrue(
+                    sample(afterConcurrent, "layerproxy_flight_waits_total", "kind=\"block\"")
+                                    + sample(afterConcurrent, "layerproxy_flight_waits_total", "kind=\"metadata\"")
+                            >= 7,
                     "seven of eight readers waited for the first one's requests");
             LayerProxy core = proxy.proxy();
-            var prefetch = new Prefetcher(core, List.of(new BucketPrefix("ops", "big/")),
-                    Executors.newFixedThreadPool(2), 2, Clock.systemUTC(), line -> { });
+            var prefetch = new Prefetcher(
+                    core,
+                    List.of(new BucketPrefix("ops", "big/")),
+                    Executors.newFixedThreadPool(2),
+                    2,
+                    Clock.systemUTC(),
+                    line -> {});
             assertEquals(6, prefetch.run().objects());
             s3.put("ops", "big/1", S3Fixture.bytes(400_001, 99));
             assertEquals(1, new Watcher(core, List.of(), Runnable::run).poll().changed());
 
             Map<String, Double> m = scrape(proxy);
-            assertTrue(sample(m, "layerproxy_layer_evictions_total", "layer=\"memory\"") > 0,
+            assertTrue(
+                    sample(m, "layerproxy_layer_evictions_total", "layer=\"memory\"") > 0,
                     "2.4 MB of blocks through a 1 MiB memory layer");
             assertEquals(1, sample(m, "layerproxy_watch_polls_total", "outcome=\"ok\""));
             assertEquals(1, sample(m, "layerproxy_watch_changes_total", "change=\"changed\""));
@@ -175,7 +230,7 @@ class OperationsTest {
     void health_isAlwaysOk_readyReflectsTheDiskLayer() throws Exception {
         Path notADirectory = Files.writeString(disk.resolve("file"), "not a folder");
         try (var s3 = new S3Fixture(s3Server).bucket("ops");
-             var proxy = ProxyServer.start(s3.endpoint(), notADirectory, S3Fixture.credentialsEnv())) {
+                var proxy = ProxyServer.start(s3.endpoint(), notADirectory, S3Fixture.credentialsEnv())) {
             HttpResponse<byte[]> health = proxy.get("/_layerproxy/health");
             assertEquals(200, health.statusCode());
             assertEquals("ok\n", new String(health.body(), StandardCharsets.UTF_8));
@@ -185,21 +240,25 @@ class OperationsTest {
             assertTrue(body.contains("\"origin\":\"ok\""), body);
             assertTrue(body.contains("\"layer memory\":\"ok\""), body);
             assertTrue(body.contains("\"layer disk\":\"failing"), body);
-            assertEquals(405, proxy.send(HttpRequest.newBuilder(proxy.uri("/_layerproxy/health"))
-                    .POST(HttpRequest.BodyPublishers.noBody()).build()).statusCode());
+            assertEquals(
+                    405,
+                    proxy.send(HttpRequest.newBuilder(proxy.uri("/_layerproxy/health"))
+                                    .POST(HttpRequest.BodyPublishers.noBody())
+                                    .build())
+                            .statusCode());
         }
     }
 
     @Test
     void ready_isOkWithEverythingUp_and503WhenS3IsUnreachable() throws Exception {
         try (var s3 = new S3Fixture(s3Server).bucket("ops");
-             var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv())) {
+                var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv())) {
             HttpResponse<byte[]> ready = proxy.get("/_layerproxy/ready");
             assertEquals(200, ready.statusCode(), new String(ready.body(), StandardCharsets.UTF_8));
             assertTrue(new String(ready.body(), StandardCharsets.UTF_8).startsWith("{\"ready\":true,"));
         }
-        try (var unreachable = ProxyServer.start(URI.create("http://127.0.0.1:1"), disk.resolve("other"),
-                S3Fixture.credentialsEnv())) {
+        try (var unreachable = ProxyServer.start(
+                URI.create("http://127.0.0.1:1"), disk.resolve("other"), S3Fixture.credentialsEnv())) {
             HttpResponse<byte[]> ready = unreachable.get("/_layerproxy/ready");
             String body = new String(ready.body(), StandardCharsets.UTF_8);
             assertEquals(503, ready.statusCode(), body);
@@ -211,8 +270,8 @@ class OperationsTest {
     @Test
     void status_showsLayersOriginAndConfiguration_asHtmlAndJson_neverTheToken() throws Exception {
         try (var s3 = new S3Fixture(s3Server).bucket("ops").put("ops", "a", S3Fixture.bytes(2000, 1));
-             var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(), "admin-token", TOKEN,
-                     "buffer-memory", "8m")) {
+                var proxy = ProxyServer.start(
+                        s3.endpoint(), disk, S3Fixture.credentialsEnv(), "admin-token", TOKEN, "buffer-memory", "8m")) {
             proxy.get("/ops/a");
             // the miss's block reaches the layers on the store thread: on a busy machine the second GET could
             // otherwise come first and miss again (the hit ratio below was flaky under load for that reason)
@@ -222,16 +281,25 @@ class OperationsTest {
             String page = new String(html.body(), StandardCharsets.UTF_8);
             assertEquals(200, html.statusCode());
             assertTrue(html.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
-            for (String expected : new String[] {"<h2>layers</h2>", "<h2>origin</h2>", "<h2>configuration</h2>",
-                    "<td>memory</td>", "<td>disk</td>", "<th>admin-token</th><td>(set)</td>",
-                    "66.7%"}) { // memory: the hit's metadata and block, of 3 gets (the miss's GET brought its block)
+            for (String expected : new String[] {
+                "<h2>layers</h2>",
+                "<h2>origin</h2>",
+                "<h2>configuration</h2>",
+                "<td>memory</td>",
+                "<td>disk</td>",
+                "<th>admin-token</th><td>(set)</td>",
+                "66.7%"
+            }) { // memory: the hit's metadata and block, of 3 gets (the miss's GET brought its block)
                 assertTrue(page.contains(expected), expected + " in " + page);
             }
             assertFalse(page.contains(TOKEN), "the admin token is never shown");
 
             HttpResponse<byte[]> json = proxy.send(HttpRequest.newBuilder(proxy.uri("/_layerproxy/status"))
-                    .header("Accept", "application/json").build());
-            assertEquals("application/json", json.headers().firstValue("Content-Type").orElse(""));
+                    .header("Accept", "application/json")
+                    .build());
+            assertEquals(
+                    "application/json",
+                    json.headers().firstValue("Content-Type").orElse(""));
             Map<String, String> fields = flatten(json.body());
             assertEquals("3", fields.get("server.requests served"), "two GETs and the HTML page");
             assertEquals("memory", fields.get("layers.0.layer"));

@@ -51,10 +51,14 @@ class S3ClientCompatibilityTest {
         s3.put("models", "llm/sub/a b+c.txt", "spaces".getBytes(StandardCharsets.UTF_8));
         s3.put("models", "other/x", "x".getBytes(StandardCharsets.UTF_8));
         s3.bucket("private").put("private", "p", "p".getBytes(StandardCharsets.UTF_8));
-        proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(), "buckets", "models",
-                "block-size", "65536");
-        client = S3Client.builder().endpointOverride(URI.create(proxy.uri("").toString())).forcePathStyle(true)
-                .region(Region.US_EAST_1).credentialsProvider(AnonymousCredentialsProvider.create()).build();
+        proxy = ProxyServer.start(
+                s3.endpoint(), disk, S3Fixture.credentialsEnv(), "buckets", "models", "block-size", "65536");
+        client = S3Client.builder()
+                .endpointOverride(URI.create(proxy.uri("").toString()))
+                .forcePathStyle(true)
+                .region(Region.US_EAST_1)
+                .credentialsProvider(AnonymousCredentialsProvider.create())
+                .build();
     }
 
     @AfterEach
@@ -69,16 +73,20 @@ class S3ClientCompatibilityTest {
         HeadObjectResponse head = client.headObject(b -> b.bucket("models").key("llm/weights.bin"));
 
         assertEquals(MODEL.length, head.contentLength());
-        assertEquals(s3.client().headObject(b -> b.bucket("models").key("llm/weights.bin")).eTag(), head.eTag());
+        assertEquals(
+                s3.client()
+                        .headObject(b -> b.bucket("models").key("llm/weights.bin"))
+                        .eTag(),
+                head.eTag());
         assertEquals(Map.of("version", "7"), head.metadata());
     }
 
     @Test
     void getObject_wholeAndRanged() {
-        ResponseBytes<GetObjectResponse> whole = client.getObjectAsBytes(b -> b.bucket("models")
-                .key("llm/weights.bin"));
-        ResponseBytes<GetObjectResponse> part = client.getObjectAsBytes(b -> b.bucket("models")
-                .key("llm/weights.bin").range("bytes=100000-199999"));
+        ResponseBytes<GetObjectResponse> whole =
+                client.getObjectAsBytes(b -> b.bucket("models").key("llm/weights.bin"));
+        ResponseBytes<GetObjectResponse> part = client.getObjectAsBytes(
+                b -> b.bucket("models").key("llm/weights.bin").range("bytes=100000-199999"));
 
         assertArrayEquals(MODEL, whole.asByteArray());
         assertArrayEquals(Arrays.copyOfRange(MODEL, 100_000, 200_000), part.asByteArray());
@@ -87,20 +95,29 @@ class S3ClientCompatibilityTest {
 
     @Test
     void listObjectsV2_withPrefixAndDelimiter() {
-        ListObjectsV2Response flat = client.listObjectsV2(b -> b.bucket("models").prefix("llm/"));
-        ListObjectsV2Response tree = client.listObjectsV2(b -> b.bucket("models").prefix("llm/").delimiter("/"));
+        ListObjectsV2Response flat =
+                client.listObjectsV2(b -> b.bucket("models").prefix("llm/"));
+        ListObjectsV2Response tree =
+                client.listObjectsV2(b -> b.bucket("models").prefix("llm/").delimiter("/"));
 
-        assertEquals(List.of("llm/config.json", "llm/sub/a b+c.txt", "llm/weights.bin"),
+        assertEquals(
+                List.of("llm/config.json", "llm/sub/a b+c.txt", "llm/weights.bin"),
                 flat.contents().stream().map(S3Object::key).toList());
         assertEquals(MODEL.length, flat.contents().get(2).size());
-        assertEquals(List.of("llm/config.json", "llm/weights.bin"), tree.contents().stream().map(S3Object::key).toList());
+        assertEquals(
+                List.of("llm/config.json", "llm/weights.bin"),
+                tree.contents().stream().map(S3Object::key).toList());
         assertEquals("llm/sub/", tree.commonPrefixes().get(0).prefix());
     }
 
     @Test
     void listObjectsV2_paginates() {
-        List<String> keys = client.listObjectsV2Paginator(b -> b.bucket("models").maxKeys(2)).contents().stream()
-                .map(S3Object::key).toList();
+        List<String> keys = client
+                .listObjectsV2Paginator(b -> b.bucket("models").maxKeys(2))
+                .contents()
+                .stream()
+                .map(S3Object::key)
+                .toList();
 
         assertEquals(List.of("llm/config.json", "llm/sub/a b+c.txt", "llm/weights.bin", "other/x"), keys);
     }
@@ -117,7 +134,8 @@ class S3ClientCompatibilityTest {
             truncated = page.isTruncated();
             marker = keys.get(keys.size() - 1);
         }
-        var tree = client.listObjects(b -> b.bucket("models").prefix("llm/").delimiter("/").maxKeys(1));
+        var tree = client.listObjects(
+                b -> b.bucket("models").prefix("llm/").delimiter("/").maxKeys(1));
 
         assertEquals(List.of("llm/config.json", "llm/sub/a b+c.txt", "llm/weights.bin", "other/x"), keys);
         assertEquals(true, tree.isTruncated());
@@ -126,13 +144,19 @@ class S3ClientCompatibilityTest {
 
     @Test
     void missingKey_isNoSuchKey_forGetAndHead() {
-        assertThrows(NoSuchKeyException.class, () -> client.getObjectAsBytes(b -> b.bucket("models").key("nope")));
-        assertThrows(NoSuchKeyException.class, () -> client.headObject(b -> b.bucket("models").key("nope")));
+        assertThrows(
+                NoSuchKeyException.class,
+                () -> client.getObjectAsBytes(b -> b.bucket("models").key("nope")));
+        assertThrows(
+                NoSuchKeyException.class,
+                () -> client.headObject(b -> b.bucket("models").key("nope")));
     }
 
     @Test
     void bucketOutsideTheAllowlist_isNoSuchBucket() {
-        assertThrows(NoSuchBucketException.class, () -> client.getObjectAsBytes(b -> b.bucket("private").key("p")));
+        assertThrows(
+                NoSuchBucketException.class,
+                () -> client.getObjectAsBytes(b -> b.bucket("private").key("p")));
         assertThrows(NoSuchBucketException.class, () -> client.listObjectsV2(b -> b.bucket("private")));
         assertEquals(0, proxy.origin().requests() + proxy.origin().lists());
     }

@@ -42,8 +42,17 @@ class StatusPageScreenshotIT {
         for (int i = 0; i < 12; i++) {
             s3.put("site", "assets/" + i + ".js", S3Fixture.bytes(20_000 + i * 5_000, i));
         }
-        try (s3; var proxy = ProxyServer.start(s3.endpoint(), work.resolve("disk"), S3Fixture.credentialsEnv(),
-                "admin-token", "screenshot-token-0123456789", "buckets", "site", "prefetch", "site/assets/")) {
+        try (s3;
+                var proxy = ProxyServer.start(
+                        s3.endpoint(),
+                        work.resolve("disk"),
+                        S3Fixture.credentialsEnv(),
+                        "admin-token",
+                        "screenshot-token-0123456789",
+                        "buckets",
+                        "site",
+                        "prefetch",
+                        "site/assets/")) {
             for (int round = 0; round < 3; round++) {
                 for (int i = 0; i < 12; i++) {
                     proxy.get("/site/assets/" + i + ".js");
@@ -52,12 +61,24 @@ class StatusPageScreenshotIT {
             proxy.get("/site/missing.html");
             Path png = Path.of("target", "status-page.png").toAbsolutePath();
             Files.deleteIfExists(png);
-            var chromium = new ProcessBuilder(CHROMIUM.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-                    "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--hide-scrollbars", "--user-data-dir=" + work.resolve("chromium-profile"),
-                    "--window-size=" + WIDTH + "," + HEIGHT, "--screenshot=" + png,
-                    proxy.uri("/_layerproxy/status").toString())
-                    .redirectErrorStream(true).redirectOutput(work.resolve("chromium.log").toFile()).start();
+            var chromium = new ProcessBuilder(
+                            CHROMIUM.toString(),
+                            "--headless",
+                            "--no-sandbox",
+                            "--disable-gpu",
+                            "--disable-quic",
+                            "--no-first-run",
+                            "--disable-background-networking",
+                            "--disable-component-update",
+                            "--disable-sync",
+                            "--hide-scrollbars",
+                            "--user-data-dir=" + work.resolve("chromium-profile"),
+                            "--window-size=" + WIDTH + "," + HEIGHT,
+                            "--screenshot=" + png,
+                            proxy.uri("/_layerproxy/status").toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(work.resolve("chromium.log").toFile())
+                    .start();
             assertTrue(chromium.waitFor(120, TimeUnit.SECONDS), "Chromium did not finish");
             String log = Files.readString(work.resolve("chromium.log"), StandardCharsets.UTF_8);
             assertEquals(0, chromium.exitValue(), log);
@@ -68,7 +89,8 @@ class StatusPageScreenshotIT {
                 assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'}, signature);
                 data.readInt(); // IHDR length
                 assertEquals("IHDR", new String(data.readNBytes(4), StandardCharsets.US_ASCII));
-                assertEquals(Arrays.toString(new int[] {WIDTH, HEIGHT}),
+                assertEquals(
+                        Arrays.toString(new int[] {WIDTH, HEIGHT}),
                         Arrays.toString(new int[] {data.readInt(), data.readInt()}));
             }
         }

@@ -42,12 +42,16 @@ class TomcatDeploymentIT {
         Path home = Path.of(System.getProperty("tomcat.home"));
         Path base = catalinaBase(home, free());
         int port = Integer.parseInt(Files.readString(base.resolve("port")));
-        var builder = Forked.java("-cp", home.resolve("bin/bootstrap.jar") + File.pathSeparator
-                        + home.resolve("bin/tomcat-juli.jar"),
-                "-Dcatalina.home=" + home, "-Dcatalina.base=" + base, "-Djava.io.tmpdir=" + base.resolve("temp"),
+        var builder = Forked.java(
+                "-cp",
+                home.resolve("bin/bootstrap.jar") + File.pathSeparator + home.resolve("bin/tomcat-juli.jar"),
+                "-Dcatalina.home=" + home,
+                "-Dcatalina.base=" + base,
+                "-Djava.io.tmpdir=" + base.resolve("temp"),
                 "-Djava.util.logging.manager=org.apache.juli.ClassLoaderLogManager",
                 "-Djava.util.logging.config.file=" + base.resolve("conf/logging.properties"),
-                "org.apache.catalina.startup.Bootstrap", "start");
+                "org.apache.catalina.startup.Bootstrap",
+                "start");
         ContainerChecks.configure(builder.environment(), S3.getUri(), work.resolve("disk"));
         Path log = work.resolve("tomcat.log");
         builder.redirectOutput(log.toFile());
@@ -55,8 +59,8 @@ class TomcatDeploymentIT {
         try {
             Forked.awaitLogLine(tomcat, log, STARTED);
             assertTrue(Files.readString(log).contains("layerproxy ready"), Files.readString(log));
-            ContainerChecks.missHitAndMetrics(URI.create("http://127.0.0.1:" + port + "/layerproxy"),
-                    "/tomcat/dir/x.txt", body);
+            ContainerChecks.missHitAndMetrics(
+                    URI.create("http://127.0.0.1:" + port + "/layerproxy"), "/tomcat/dir/x.txt", body);
         } finally {
             tomcat.destroy(); // SIGTERM: Tomcat's shutdown hook undeploys the webapp
             assertTrue(tomcat.waitFor(60, TimeUnit.SECONDS), "Tomcat did not stop");
@@ -79,7 +83,8 @@ class TomcatDeploymentIT {
                 .replace("<Connector port=\"8080\"", "<Connector port=\"" + port + "\" address=\"127.0.0.1\"");
         assertTrue(xml.contains("port=\"" + port + "\""), "server.xml has the stock HTTP connector");
         Files.writeString(serverXml, xml);
-        Files.copy(Path.of(System.getProperty("layerproxy.war", "target/layerproxy.war")),
+        Files.copy(
+                Path.of(System.getProperty("layerproxy.war", "target/layerproxy.war")),
                 base.resolve("webapps/layerproxy.war"));
         Files.writeString(base.resolve("port"), String.valueOf(port));
         return base;

@@ -54,7 +54,9 @@ class WarDeploymentIT {
 
     private HttpResponse<String> get(Server server, String path) throws Exception {
         int port = ((ServerConnector) server.getConnectors()[0]).getLocalPort();
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -87,7 +89,10 @@ class WarDeploymentIT {
     @Test
     void warLeavesTheServerAndServletApiToTheContainer() throws Exception {
         try (var zip = new ZipFile(WAR.toFile())) {
-            List<String> libs = zip.stream().map(e -> e.getName()).filter(n -> n.startsWith("WEB-INF/lib/")).toList();
+            List<String> libs = zip.stream()
+                    .map(e -> e.getName())
+                    .filter(n -> n.startsWith("WEB-INF/lib/"))
+                    .toList();
             assertTrue(libs.stream().anyMatch(n -> n.contains("ehcache")), libs.toString());
             assertTrue(libs.stream().anyMatch(n -> n.contains("s3-")), libs.toString());
             assertFalse(libs.stream().anyMatch(n -> n.contains("jetty") || n.contains("servlet-api")), libs.toString());

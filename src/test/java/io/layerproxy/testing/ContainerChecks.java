@@ -16,8 +16,7 @@ import java.util.regex.Pattern;
 public final class ContainerChecks {
     private static final HttpClient CLIENT = HttpClient.newHttpClient();
 
-    private ContainerChecks() {
-    }
+    private ContainerChecks() {}
 
     /** The env vars every container's layerproxy runs with: the S3 server, its credentials, small layers. */
     public static void configure(java.util.Map<String, String> env, URI s3, java.nio.file.Path disk) {
@@ -47,9 +46,13 @@ public final class ContainerChecks {
         HttpResponse<byte[]> metrics = get(base, "/_layerproxy/metrics");
         assertEquals(200, metrics.statusCode());
         String text = new String(metrics.body(), StandardCharsets.UTF_8);
-        assertEquals(1.0, sample(text, "layerproxy_requests_total\\{layer=\"origin\",route=\"object\",status=\"200\"}"),
+        assertEquals(
+                1.0,
+                sample(text, "layerproxy_requests_total\\{layer=\"origin\",route=\"object\",status=\"200\"}"),
                 text);
-        assertEquals(1.0, sample(text, "layerproxy_requests_total\\{layer=\"memory\",route=\"object\",status=\"200\"}"),
+        assertEquals(
+                1.0,
+                sample(text, "layerproxy_requests_total\\{layer=\"memory\",route=\"object\",status=\"200\"}"),
                 text);
         assertEquals(expected.length, sample(text, "layerproxy_origin_bytes_total"), text);
         HttpResponse<byte[]> ready = get(base, "/_layerproxy/ready");
@@ -59,8 +62,8 @@ public final class ContainerChecks {
     }
 
     private static HttpResponse<byte[]> get(URI base, String path) throws Exception {
-        return CLIENT.send(HttpRequest.newBuilder(URI.create(base + path)).build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+        return CLIENT.send(
+                HttpRequest.newBuilder(URI.create(base + path)).build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
     private static double sample(String text, String nameAndLabels) {

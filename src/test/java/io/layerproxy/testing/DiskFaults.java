@@ -15,8 +15,7 @@ import java.util.stream.Stream;
  * trouble (root ignores permissions without {@code chattr}; mounting needs privileges) the test is skipped, not faked.
  */
 public final class DiskFaults {
-    private DiskFaults() {
-    }
+    private DiskFaults() {}
 
     /** Makes {@code dir} read-only, even for root (via {@code chattr +i}); closing makes it writable again. */
     public static AutoCloseable readOnly(Path dir) throws Exception {
@@ -39,7 +38,8 @@ public final class DiskFaults {
     /** Mounts a tmpfs of {@code bytes} on {@code dir}, so writes past it fail with "No space left on device". */
     public static AutoCloseable smallDisk(Path dir, long bytes) throws Exception {
         Files.createDirectories(dir);
-        assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=" + bytes, "tmpfs", dir.toString()),
+        assumeTrue(
+                run("mount", "-t", "tmpfs", "-o", "size=" + bytes, "tmpfs", dir.toString()),
                 "this machine cannot mount a small file system");
         return () -> run("umount", "-l", dir.toString());
     }
@@ -80,7 +80,8 @@ public final class DiskFaults {
 
     private static List<Path> dataFiles(Path dir) throws IOException {
         try (Stream<Path> walk = Files.walk(dir)) {
-            return walk.filter(p -> p.getFileName().toString().endsWith(".data")).toList();
+            return walk.filter(p -> p.getFileName().toString().endsWith(".data"))
+                    .toList();
         }
     }
 
@@ -95,8 +96,10 @@ public final class DiskFaults {
 
     private static boolean run(String... command) {
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            Process p = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             return p.waitFor() == 0;
         } catch (IOException e) {
             return false;

@@ -26,10 +26,15 @@ import org.eclipse.jetty.util.Callback;
  */
 public final class FaultyRelay implements AutoCloseable {
     /** What the next request gets instead of (or on its way to) the real answer. */
-    public enum Fault { SLOW_DOWN, INTERNAL_ERROR, DROP_CONNECTION, SLOW_BODY }
+    public enum Fault {
+        SLOW_DOWN,
+        INTERNAL_ERROR,
+        DROP_CONNECTION,
+        SLOW_BODY
+    }
 
-    private static final Set<String> NOT_FORWARDED = Set.of("host", "connection", "content-length", "expect",
-            "upgrade", "transfer-encoding", "keep-alive");
+    private static final Set<String> NOT_FORWARDED =
+            Set.of("host", "connection", "content-length", "expect", "upgrade", "transfer-encoding", "keep-alive");
 
     private final URI target;
     private final Server server = new Server();
@@ -87,8 +92,8 @@ public final class FaultyRelay implements AutoCloseable {
             return;
         }
         URI uri = URI.create(target + request.getHttpURI().getPathQuery());
-        HttpRequest.Builder forward = HttpRequest.newBuilder(uri)
-                .method(request.getMethod(), HttpRequest.BodyPublishers.noBody());
+        HttpRequest.Builder forward =
+                HttpRequest.newBuilder(uri).method(request.getMethod(), HttpRequest.BodyPublishers.noBody());
         for (HttpField field : request.getHeaders()) {
             if (!NOT_FORWARDED.contains(field.getLowerCaseName())) {
                 forward.header(field.getName(), field.getValue());
@@ -102,7 +107,8 @@ public final class FaultyRelay implements AutoCloseable {
                 values.forEach(v -> response.getHeaders().add(name, v));
             }
         });
-        try (InputStream in = answer.body(); OutputStream out = Content.Sink.asOutputStream(response)) {
+        try (InputStream in = answer.body();
+                OutputStream out = Content.Sink.asOutputStream(response)) {
             byte[] buffer = new byte[16 * 1024];
             for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
                 out.write(buffer, 0, n);

@@ -11,8 +11,7 @@ import java.util.regex.Pattern;
 
 /** Java programs run as separate processes, as a user runs them: the jar, a Jetty distribution. */
 public final class Forked {
-    private Forked() {
-    }
+    private Forked() {}
 
     /** {@code java ARGS...} with this JVM's java, output merged, no LAYERPROXY_ or AWS_ variables inherited. */
     public static ProcessBuilder java(String... args) {
@@ -50,8 +49,8 @@ public final class Forked {
     public static String awaitLogLine(Process process, Path log, Pattern pattern) throws Exception {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline && process.isAlive()) {
-            Matcher m = pattern.matcher(java.nio.file.Files.exists(log)
-                    ? java.nio.file.Files.readString(log, StandardCharsets.UTF_8) : "");
+            Matcher m = pattern.matcher(
+                    java.nio.file.Files.exists(log) ? java.nio.file.Files.readString(log, StandardCharsets.UTF_8) : "");
             if (m.find()) {
                 return m.group(1);
             }

@@ -5,8 +5,7 @@ import java.nio.ByteBuffer;
 
 /** Array-valued access to a {@link Layer}, for tests that store and compare whole values. */
 public final class LayerValues {
-    private LayerValues() {
-    }
+    private LayerValues() {}
 
     public static byte[] get(Layer layer, String key) {
         ByteBuffer value = layer.get(key, ByteBuffer::allocate);

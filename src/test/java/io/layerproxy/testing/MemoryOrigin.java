@@ -31,7 +31,8 @@ public final class MemoryOrigin implements Origin {
 
     public static String etag(byte[] bytes) {
         try {
-            return "\"" + HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(bytes)) + "\"";
+            return "\""
+                    + HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(bytes)) + "\"";
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -41,8 +42,10 @@ public final class MemoryOrigin implements Origin {
     public ObjectInfo head(ObjectKey key) {
         heads.incrementAndGet();
         byte[] bytes = objects.get(key);
-        return bytes == null ? null : new ObjectInfo(bytes.length, etag(bytes), Instant.EPOCH,
-                "application/octet-stream", Map.of(), Instant.now());
+        return bytes == null
+                ? null
+                : new ObjectInfo(
+                        bytes.length, etag(bytes), Instant.EPOCH, "application/octet-stream", Map.of(), Instant.now());
     }
 
     @Override
@@ -67,12 +70,12 @@ public final class MemoryOrigin implements Origin {
 
     @Override
     public void list(String bucket, String prefix, Consumer<Listed> each) {
-        objects.keySet().stream().filter(k -> k.bucket().equals(bucket) && k.key().startsWith(prefix)).sorted(
-                java.util.Comparator.comparing(ObjectKey::key)).forEach(k -> each.accept(new Listed(k,
-                etag(objects.get(k)), objects.get(k).length)));
+        objects.keySet().stream()
+                .filter(k -> k.bucket().equals(bucket) && k.key().startsWith(prefix))
+                .sorted(java.util.Comparator.comparing(ObjectKey::key))
+                .forEach(k -> each.accept(new Listed(k, etag(objects.get(k)), objects.get(k).length)));
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 }

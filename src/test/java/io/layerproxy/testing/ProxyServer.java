@@ -43,8 +43,9 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /** As above, with the real S3 origin wrapped by {@code decorate} (e.g. to inject faults). */
-    public static ProxyServer start(URI endpoint, Path diskDir, Map<String, String> env,
-                                    UnaryOperator<Origin> decorate, String... flagPairs) throws Exception {
+    public static ProxyServer start(
+            URI endpoint, Path diskDir, Map<String, String> env, UnaryOperator<Origin> decorate, String... flagPairs)
+            throws Exception {
         Map<Option, List<String>> flags = new EnumMap<>(Option.class);
         flags.put(Option.LISTEN, List.of("127.0.0.1:0"));
         flags.put(Option.S3_ENDPOINT, List.of(endpoint.toString()));
@@ -80,7 +81,9 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     public HttpResponse<byte[]> head(String path) throws IOException, InterruptedException {
-        return send(HttpRequest.newBuilder(uri(path)).method("HEAD", HttpRequest.BodyPublishers.noBody()).build());
+        return send(HttpRequest.newBuilder(uri(path))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .build());
     }
 
     public HttpResponse<byte[]> send(HttpRequest request) throws IOException, InterruptedException {

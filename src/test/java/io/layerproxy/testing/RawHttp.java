@@ -31,16 +31,22 @@ public final class RawHttp {
         }
     }
 
-    private RawHttp() {
-    }
+    private RawHttp() {}
 
     /** Sends {@code method target} with extra header lines (each "Name: value") and an optional body. */
     public static Answer send(URI server, String method, String target, String[] headers, byte[] body)
             throws IOException {
         try (Socket socket = new Socket(server.getHost(), server.getPort())) {
             socket.setSoTimeout(30_000);
-            StringBuilder head = new StringBuilder(method).append(' ').append(target).append(" HTTP/1.1\r\n")
-                    .append("Host: ").append(server.getHost()).append(':').append(server.getPort()).append("\r\n")
+            StringBuilder head = new StringBuilder(method)
+                    .append(' ')
+                    .append(target)
+                    .append(" HTTP/1.1\r\n")
+                    .append("Host: ")
+                    .append(server.getHost())
+                    .append(':')
+                    .append(server.getPort())
+                    .append("\r\n")
                     .append("Connection: close\r\n");
             for (String h : headers) {
                 head.append(h).append("\r\n");

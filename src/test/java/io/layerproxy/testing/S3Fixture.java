@@ -24,13 +24,19 @@ public final class S3Fixture implements AutoCloseable {
                 ? AnonymousCredentialsProvider.create()
                 : StaticCredentialsProvider.create(
                         AwsBasicCredentials.create(server.getAccessKey(), server.getSecretKey()));
-        this.s3 = S3Client.builder().endpointOverride(endpoint).forcePathStyle(true).region(Region.US_EAST_1)
-                .credentialsProvider(credentials).build();
+        this.s3 = S3Client.builder()
+                .endpointOverride(endpoint)
+                .forcePathStyle(true)
+                .region(Region.US_EAST_1)
+                .credentialsProvider(credentials)
+                .build();
     }
 
     /** An S3Proxy requiring AWS v2/v4 signatures with {@link #ACCESS_KEY}/{@link #SECRET_KEY}. */
     public static S3ProxyExtension authenticatedServer() {
-        return S3ProxyExtension.builder().withCredentials(ACCESS_KEY, SECRET_KEY).build();
+        return S3ProxyExtension.builder()
+                .withCredentials(ACCESS_KEY, SECRET_KEY)
+                .build();
     }
 
     /** The environment a proxy needs to sign requests to {@link #authenticatedServer()}. */
@@ -56,10 +62,22 @@ public final class S3Fixture implements AutoCloseable {
         return this;
     }
 
-    public S3Fixture put(String bucket, String key, byte[] body, String contentType,
-                         Map<String, String> metadata, String cacheControl, String disposition) {
-        s3.putObject(b -> b.bucket(bucket).key(key).contentType(contentType).metadata(metadata)
-                .cacheControl(cacheControl).contentDisposition(disposition), RequestBody.fromBytes(body));
+    public S3Fixture put(
+            String bucket,
+            String key,
+            byte[] body,
+            String contentType,
+            Map<String, String> metadata,
+            String cacheControl,
+            String disposition) {
+        s3.putObject(
+                b -> b.bucket(bucket)
+                        .key(key)
+                        .contentType(contentType)
+                        .metadata(metadata)
+                        .cacheControl(cacheControl)
+                        .contentDisposition(disposition),
+                RequestBody.fromBytes(body));
         return this;
     }
 

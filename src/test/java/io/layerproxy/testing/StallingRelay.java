@@ -20,20 +20,22 @@ public final class StallingRelay implements AutoCloseable {
 
     public StallingRelay(URI target, long budget) throws IOException {
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread acceptor = new Thread(() -> {
-            while (!server.isClosed()) {
-                try {
-                    Socket client = server.accept();
-                    Socket upstream = new Socket(target.getHost(), target.getPort());
-                    sockets.add(client);
-                    sockets.add(upstream);
-                    pump(client.getInputStream(), upstream.getOutputStream(), Long.MAX_VALUE);
-                    pump(upstream.getInputStream(), client.getOutputStream(), budget);
-                } catch (IOException e) {
-                    return; // closed
-                }
-            }
-        }, "stalling-relay");
+        Thread acceptor = new Thread(
+                () -> {
+                    while (!server.isClosed()) {
+                        try {
+                            Socket client = server.accept();
+                            Socket upstream = new Socket(target.getHost(), target.getPort());
+                            sockets.add(client);
+                            sockets.add(upstream);
+                            pump(client.getInputStream(), upstream.getOutputStream(), Long.MAX_VALUE);
+                            pump(upstream.getInputStream(), client.getOutputStream(), budget);
+                        } catch (IOException e) {
+                            return; // closed
+                        }
+                    }
+                },
+                "stalling-relay");
         acceptor.setDaemon(true);
         acceptor.start();
     }
@@ -43,20 +45,22 @@ public final class StallingRelay implements AutoCloseable {
     }
 
     private static void pump(InputStream in, OutputStream out, long budget) {
-        Thread t = new Thread(() -> {
-            byte[] buffer = new byte[8192];
-            long left = budget;
-            try {
-                for (int n = in.read(buffer); n >= 0 && left > 0; n = in.read(buffer)) {
-                    int forward = (int) Math.min(n, left);
-                    out.write(buffer, 0, forward);
-                    out.flush();
-                    left -= forward;
-                }
-            } catch (IOException e) {
-                // a side closed: the pump ends
-            }
-        }, "stalling-relay-pump");
+        Thread t = new Thread(
+                () -> {
+                    byte[] buffer = new byte[8192];
+                    long left = budget;
+                    try {
+                        for (int n = in.read(buffer); n >= 0 && left > 0; n = in.read(buffer)) {
+                            int forward = (int) Math.min(n, left);
+                            out.write(buffer, 0, forward);
+                            out.flush();
+                            left -= forward;
+                        }
+                    } catch (IOException e) {
+                        // a side closed: the pump ends
+                    }
+                },
+                "stalling-relay-pump");
         t.setDaemon(true);
         t.start();
     }

@@ -18,8 +18,10 @@ public final class TruncatingOrigin extends ForwardingOrigin {
     @Override
     public InputStream read(ObjectKey key, ObjectInfo version, long first, long last) {
         try {
-            return BoundedInputStream.builder().setInputStream(origin.read(key, version, first, last))
-                    .setMaxCount(limit).get();
+            return BoundedInputStream.builder()
+                    .setInputStream(origin.read(key, version, first, last))
+                    .setMaxCount(limit)
+                    .get();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

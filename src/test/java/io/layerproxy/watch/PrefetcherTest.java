@@ -38,13 +38,20 @@ class PrefetcherTest {
 
     @Test
     void prefetchedPrefix_isServedEntirelyFromLocalLayers_withZeroGets() throws Exception {
-        try (var s3 = seed(); var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv())) {
+        try (var s3 = seed();
+                var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv())) {
             List<String> progress = new CopyOnWriteArrayList<>();
             var workers = Executors.newFixedThreadPool(4);
             Prefetcher.Summary summary;
             try {
-                summary = new Prefetcher(proxy.proxy(), List.of(new BucketPrefix("models", "v1/")), workers, 4,
-                        Clock.systemUTC(), progress::add).run();
+                summary = new Prefetcher(
+                                proxy.proxy(),
+                                List.of(new BucketPrefix("models", "v1/")),
+                                workers,
+                                4,
+                                Clock.systemUTC(),
+                                progress::add)
+                        .run();
             } finally {
                 workers.shutdownNow();
             }
@@ -60,16 +67,19 @@ class PrefetcherTest {
             assertEquals(OBJECTS, requests, "one GET per object during prefetch, nothing else");
             assertEquals(OBJECTS, proxy.origin().fetches());
             assertEquals(requests, proxy.origin().requests(), "no S3 request for any prefetched object afterwards");
-            assertTrue(progress.get(0).startsWith("prefetch: 300 objects, 644.9 kB under [models/v1/]"), progress.get(0));
-            assertTrue(progress.get(progress.size() - 1).startsWith("prefetched 300/300 objects, 644.9 kB in "),
+            assertTrue(
+                    progress.get(0).startsWith("prefetch: 300 objects, 644.9 kB under [models/v1/]"), progress.get(0));
+            assertTrue(
+                    progress.get(progress.size() - 1).startsWith("prefetched 300/300 objects, 644.9 kB in "),
                     progress.toString());
         }
     }
 
     @Test
     void theProxyServesWhilePrefetching_andPrefetchRunsFromTheFlag() throws Exception {
-        try (var s3 = seed(); var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(),
-                "prefetch", "models/v1/")) {
+        try (var s3 = seed();
+                var proxy =
+                        ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(), "prefetch", "models/v1/")) {
             HttpResponse<byte[]> during = proxy.get("/models/v2/other"); // prefetch runs in the background
 
             assertEquals(200, during.statusCode());
@@ -77,7 +87,12 @@ class PrefetcherTest {
                 Thread.sleep(100); // bounded wait for the background prefetch; nothing is timed
             }
             assertEquals(OBJECTS + 1, proxy.origin().fetches());
-            assertEquals("HIT", proxy.get("/models/v1/part-299").headers().firstValue("X-Cache").orElseThrow());
+            assertEquals(
+                    "HIT",
+                    proxy.get("/models/v1/part-299")
+                            .headers()
+                            .firstValue("X-Cache")
+                            .orElseThrow());
         }
     }
 

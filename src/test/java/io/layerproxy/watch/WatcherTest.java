@@ -96,10 +96,18 @@ class WatcherTest {
 
     @Test
     void aFailingPoll_isLoggedAndCounted_andTheNextOneWorks() throws Exception {
-        try (var deadOrigin = ProxyServer.start(URI.create("http://127.0.0.1:9"), disk.resolve("dead"),
-                S3Fixture.credentialsEnv(), "buckets", "watched", "prefetch", "watched/")) {
-            var failing = new Watcher(deadOrigin.proxy(), List.of(new io.layerproxy.config.LayerProxyConfig
-                    .BucketPrefix("watched", "")), Runnable::run);
+        try (var deadOrigin = ProxyServer.start(
+                URI.create("http://127.0.0.1:9"),
+                disk.resolve("dead"),
+                S3Fixture.credentialsEnv(),
+                "buckets",
+                "watched",
+                "prefetch",
+                "watched/")) {
+            var failing = new Watcher(
+                    deadOrigin.proxy(),
+                    List.of(new io.layerproxy.config.LayerProxyConfig.BucketPrefix("watched", "")),
+                    Runnable::run);
 
             assertEquals(1, failing.poll().failedScopes());
             assertDoesNotThrow(failing::pollSafely);
