@@ -62,6 +62,18 @@ final class Block {
         }
     }
 
+    /**
+     * Gives up the only reference without returning the buffer to the pool: something may still write into it (a
+     * layer read that was abandoned, not stopped). Its memory is freed once unreachable; the budget allocates anew.
+     */
+    void discard() {
+        if (references.compareAndSet(1, 0)) {
+            budget.giveBackWithout();
+        } else {
+            release();
+        }
+    }
+
     void release() {
         int n = references.decrementAndGet();
         if (n == 0) {

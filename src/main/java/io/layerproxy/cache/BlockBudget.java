@@ -83,6 +83,11 @@ final class BlockBudget {
         return new Block(this, buffer);
     }
 
+    /** A block's permit back, its buffer not (see {@link Block#discard}). */
+    void giveBackWithout() {
+        free.release();
+    }
+
     void giveBack(ByteBuffer buffer) {
         pooled.offer(buffer);
         free.release();

@@ -7,7 +7,6 @@ import io.layerproxy.Origin;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 
 /**
@@ -18,10 +17,12 @@ final class BlockPipeline implements AutoCloseable {
     /** A block read from a slower layer is copied into a faster one only if that one holds this many such blocks. */
     static final int PROMOTE_MIN_FIT = 64;
     /**
-     * Reads from layers below the first at once. Ehcache's disk tier reads each value into an array of its own (and
-     * the JDK's channel into a temporary direct buffer) before the copy into the pooled block: this bounds those.
+     * Threads that read from layers below the first. Ehcache's disk tier reads each value into a heap array through a
+     * temporary direct buffer of the value's size that the JDK then keeps for the reading thread: read on request
+     * threads, a few hundred clients pinned a block of direct memory each, past -XX:MaxDirectMemorySize (measured:
+     * OutOfMemoryError at -Xmx64m with 100 clients). On these threads, at most this many such buffers exist.
      */
-    private static final int SLOWER_LAYER_READS = 8;
+    static final int SLOWER_LAYER_READERS = 8;
 
     final List<GuardedLayer> layers;
     final Origin origin;
@@ -30,7 +31,8 @@ final class BlockPipeline implements AutoCloseable {
     final StoreQueue store;
     final Flights flights = new Flights();
     final ProxyMetrics metrics;
-    final Semaphore slowerLayerReads = new Semaphore(SLOWER_LAYER_READS);
+    final ExecutorService slowerLayerReaders =
+            Executors.newFixedThreadPool(SLOWER_LAYER_READERS, daemon("layerproxy-layer-read"));
     /** Threads reading origin bodies a block ahead of their readers (one per origin read in progress). */
     final ExecutorService readAheadThreads = Executors.newCachedThreadPool(daemon("layerproxy-read-ahead"));
 
@@ -111,6 +113,7 @@ final class BlockPipeline implements AutoCloseable {
     @Override
     public void close() {
         readAheadThreads.shutdownNow();
+        slowerLayerReaders.shutdownNow();
         store.close();
     }
 

@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -209,6 +210,10 @@ final class BlockReader implements ObjectBody {
                 return hit;
             }
             return null;
+        } catch (LayerReadAbandoned e) {
+            block.discard();
+            block = null;
+            return null; // a miss: the origin (or a fill in flight) has it
         } finally {
             if (block != null) {
                 block.release();
@@ -216,17 +221,34 @@ final class BlockReader implements ObjectBody {
         }
     }
 
+    /** A read from a slower layer on the pipeline's layer-reading threads (see SLOWER_LAYER_READERS). */
     private ByteBuffer fromSlowerLayer(GuardedLayer layer, String blockKey, int expected, ByteBuffer into) {
+        Future<ByteBuffer> read = pipe.slowerLayerReaders.submit(
+                () -> layer.get(blockKey, n -> n == expected ? into : ByteBuffer.allocate(n)));
         try {
-            pipe.slowerLayerReads.acquire();
+            return read.get(FOLLOW_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
+            read.cancel(false); // never interrupt it: an interrupted FileChannel closes under the whole disk store
             Thread.currentThread().interrupt();
-            return null; // a miss
+        } catch (ExecutionException | TimeoutException e) {
+            read.cancel(false);
+            LOG.warn(
+                    "reading block {} of {} from the {} layer failed, a miss: {}",
+                    blockKey,
+                    key,
+                    layer.name(),
+                    e.toString());
         }
-        try {
-            return layer.get(blockKey, n -> n == expected ? into : ByteBuffer.allocate(n));
-        } finally {
-            pipe.slowerLayerReads.release();
+        // the buffer may still be written by a read that did not stop: never hand it on
+        throw new LayerReadAbandoned();
+    }
+
+    /** A slower layer's read was given up while it may still write into the block's buffer. */
+    private static final class LayerReadAbandoned extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        LayerReadAbandoned() {
+            super(null, null, false, false);
         }
     }
 

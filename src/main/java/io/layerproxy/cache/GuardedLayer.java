@@ -54,7 +54,8 @@ final class GuardedLayer {
         ByteBuffer value;
         try {
             value = layer.get(key, allocate);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | OutOfMemoryError e) {
+            // OutOfMemoryError: the layer could not get direct memory for its read (see BlockPipeline); a miss
             failed("read", e);
             value = null;
         }
@@ -89,7 +90,7 @@ final class GuardedLayer {
     void put(String key, ByteBuffer value) {
         try {
             layer.put(key, value);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | OutOfMemoryError e) {
             failed("write", e);
         }
     }
@@ -110,7 +111,7 @@ final class GuardedLayer {
         }
     }
 
-    private void failed(String what, RuntimeException e) {
+    private void failed(String what, Throwable e) {
         if (failures.getAndIncrement() == 0) {
             LOG.warn(
                     "{} layer {} failed, treating it as a miss (further failures are counted): {}",

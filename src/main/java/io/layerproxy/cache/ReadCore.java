@@ -59,24 +59,28 @@ public final class ReadCore implements AutoCloseable {
                 settings.negativeTtl(),
                 settings.staleIfError(),
                 metrics);
-        long budget = settings.bufferMemory() > 0 ? settings.bufferMemory() : defaultBufferMemory(layers);
+        long budget = settings.bufferMemory() > 0
+                ? settings.bufferMemory()
+                : defaultBufferMemory(layers, settings.blockSize());
         this.blocks = new BlockPipeline(this.layers, origin, settings.blockSize(), budget, metrics);
         metrics.registerPipeline(blocks);
         this.buckets = Set.copyOf(settings.buckets());
     }
 
     /**
-     * A quarter of the direct memory left beside the memory layers (Ehcache's off-heap tier is direct memory too),
-     * at most 256 MiB: enough for a few hundred concurrent block reads, never the whole JVM.
+     * A quarter of the direct memory left beside the memory layers (Ehcache's off-heap tier is direct memory too)
+     * and the JDK's temporary buffers of the layer-reading and store threads (one block each), at most 256 MiB:
+     * enough for a few hundred concurrent block reads, never the whole JVM.
      */
-    private static long defaultBufferMemory(List<Layer> layers) {
+    private static long defaultBufferMemory(List<Layer> layers, int blockSize) {
         long direct = DirectMemory.max();
         long memoryLayers = layers.stream()
                 .filter(l -> "memory".equals(l.name()))
                 .mapToLong(Layer::capacity)
                 .filter(c -> c != Long.MAX_VALUE)
                 .sum();
-        return Math.min(256L << 20, Math.max(0, direct - memoryLayers) / 4);
+        long layerIo = (long) (BlockPipeline.SLOWER_LAYER_READERS + 1) * blockSize;
+        return Math.min(256L << 20, Math.max(0, direct - memoryLayers - layerIo) / 4);
     }
 
     public boolean allows(String bucket) {

@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -185,6 +186,51 @@ class BlockPipelineTest {
             disk.resume();
             proxy.awaitStores();
             assertEquals(0, proxy.pipelineStats().blocksInFlight());
+        }
+    }
+
+    @Test
+    void blocksFromASlowerLayer_areReadOnAFewThreadsOfThePipeline_notOnEveryRequestThread() throws Exception {
+        // a disk layer read on a request thread pins a JDK temporary direct buffer of a block to that thread: with
+        // a hundred clients, direct memory ran out (OutOfMemoryError at -Xmx64m)
+        var origin = new MemoryOrigin();
+        List<ObjectKey> keys = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            keys.add(new ObjectKey("bkt", "d" + i));
+            origin.put(keys.get(i), S3Fixture.bytes(4 * BLOCK, i));
+        }
+        var memory = new MapLayer("memory", 2 * BLOCK); // too small to hold any object: every hit is a disk hit
+        var disk = new MapLayer("disk", 64L << 20);
+        ExecutorService clients = Executors.newFixedThreadPool(40);
+        try (var proxy = LayerProxy.builder()
+                .addLayer(memory)
+                .addLayer(disk)
+                .origin(origin)
+                .blockSize(BLOCK)
+                .bufferMemory(64 * BLOCK)
+                .build()) {
+            for (ObjectKey key : keys) {
+                read(proxy, key, 0, 4 * BLOCK);
+            }
+            proxy.awaitStores();
+            var start = new java.util.concurrent.CountDownLatch(1);
+            List<Future<byte[]>> reads = new ArrayList<>();
+            for (ObjectKey key : keys) {
+                reads.add(clients.submit(() -> {
+                    start.await();
+                    return read(proxy, key, 0, 4 * BLOCK);
+                }));
+            }
+            start.countDown();
+            for (int i = 0; i < reads.size(); i++) {
+                assertArrayEquals(S3Fixture.bytes(4 * BLOCK, i), reads.get(i).get(60, TimeUnit.SECONDS));
+            }
+            assertEquals(40, origin.reads(), "every read after the first round was a disk hit");
+            Set<String> threads = disk.blockReaderThreads();
+            assertTrue(threads.stream().allMatch(t -> t.startsWith("layerproxy-layer-read#")), threads.toString());
+            assertTrue(threads.size() <= 8, "at most 8 threads read the disk layer: " + threads);
+        } finally {
+            clients.shutdownNow();
         }
     }
 }

@@ -17,6 +17,7 @@ public final class MapLayer implements Layer {
     private final String name;
     private final long capacity;
     private final Map<String, byte[]> values = new ConcurrentHashMap<>();
+    private final Set<String> blockReaders = ConcurrentHashMap.newKeySet();
     private volatile CountDownLatch gate = new CountDownLatch(0);
     private final CountDownLatch firstStalledWrite = new CountDownLatch(1);
 
@@ -40,6 +41,11 @@ public final class MapLayer implements Layer {
         return firstStalledWrite.await(seconds, TimeUnit.SECONDS);
     }
 
+    /** The threads that have read blocks from this layer. */
+    public Set<String> blockReaderThreads() {
+        return Set.copyOf(blockReaders);
+    }
+
     public Set<String> keys() {
         return Set.copyOf(values.keySet());
     }
@@ -56,6 +62,10 @@ public final class MapLayer implements Layer {
 
     @Override
     public ByteBuffer get(String key, IntFunction<ByteBuffer> allocate) {
+        if (key.startsWith("b:")) {
+            blockReaders.add(Thread.currentThread().getName() + "#"
+                    + Thread.currentThread().getId());
+        }
         byte[] value = values.get(key);
         if (value == null) {
             return null;
