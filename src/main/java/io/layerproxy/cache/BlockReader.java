@@ -153,11 +153,16 @@ final class BlockReader implements ObjectBody {
         }
         String blockKey = pipe.blockKey(key, info, index);
         while (true) {
-            Block cached = fromLayers(index, blockKey);
-            if (cached != null) {
-                return cached;
-            }
+            // a block in flight is followed before the layers are asked: a follower then needs no block memory of
+            // its own (64 clients on one cold object took 64 blocks of the budget just to miss in the layers)
             Flight flight = pipe.flights.get(blockKey);
+            if (flight == null) {
+                Block cached = fromLayers(index, blockKey);
+                if (cached != null) {
+                    return cached;
+                }
+                flight = pipe.flights.get(blockKey);
+            }
             if (flight != null) {
                 Block handed = follow(flight, index);
                 if (handed != null) {

@@ -87,8 +87,43 @@ final class MetadataStore {
     Lookup lookup(ObjectKey key, BodyLeader leader) {
         String metaKey = metaKey(key);
         Instant now = clock.instant();
-        ObjectInfo stale = null;
-        String staleLayer = null;
+        Seen seen = inLayers(key, metaKey, now);
+        if (seen.fresh() != null) {
+            return seen.fresh();
+        }
+        ObjectInfo stale = seen.stale();
+        String staleLayer = seen.staleLayer();
+        Answer current;
+        try {
+            current = askOrigin(key, stale, metaKey, now, stale == null ? leader : null);
+        } catch (OriginException e) {
+            if (stale != null && servesStale(e, stale, now)) {
+                LOG.debug("serving a stale copy of {}: {}", key, e.getMessage());
+                return new Lookup(stale, staleLayer, true, null);
+            }
+            throw e;
+        }
+        if (current.cached() != null) {
+            return current.cached();
+        }
+        if (current.info() == null) {
+            tracked.remove(key);
+            return new Lookup(null, LayerProxy.ORIGIN);
+        }
+        track(key);
+        return new Lookup(current.info(), LayerProxy.ORIGIN, false, current.body());
+    }
+
+    /**
+     * What the origin said; {@code body} only for the asker that fetched it. {@code cached}: the layers had a fresh
+     * answer after all (a flight that ended just before this one began had stored it), and the origin was not asked.
+     */
+    private record Answer(ObjectInfo info, BlockReader body, Lookup cached) {}
+
+    /** What the layers hold for a key: a fresh answer (a version or a "does not exist"), else a stale version or none. */
+    private record Seen(Lookup fresh, ObjectInfo stale, String staleLayer) {}
+
+    private Seen inLayers(ObjectKey key, String metaKey, Instant now) {
         for (int i = 0; i < layers.size(); i++) {
             GuardedLayer layer = layers.get(i);
             byte[] raw = layer.get(metaKey);
@@ -99,7 +134,7 @@ final class MetadataStore {
             if (missingAt != null) {
                 if (missingAt.plus(negativeTtl).isAfter(now)) {
                     promote(metaKey, raw, i);
-                    return new Lookup(null, layer.name());
+                    return new Seen(new Lookup(null, layer.name()), null, null);
                 }
                 break; // an expired "does not exist": ask the origin
             }
@@ -112,32 +147,12 @@ final class MetadataStore {
             if (info.validatedAt().plus(maxAge).isAfter(now)) {
                 promote(metaKey, raw, i);
                 track(key);
-                return new Lookup(info, layer.name());
+                return new Seen(new Lookup(info, layer.name()), null, null);
             }
-            stale = info; // same-ETag blocks stay valid: they are version-addressed
-            staleLayer = layer.name();
-            break;
+            return new Seen(null, info, layer.name()); // same-ETag blocks stay valid: they are version-addressed
         }
-        Answer current;
-        try {
-            current = askOrigin(key, stale, metaKey, now, stale == null ? leader : null);
-        } catch (OriginException e) {
-            if (stale != null && servesStale(e, stale, now)) {
-                LOG.debug("serving a stale copy of {}: {}", key, e.getMessage());
-                return new Lookup(stale, staleLayer, true, null);
-            }
-            throw e;
-        }
-        if (current.info() == null) {
-            tracked.remove(key);
-            return new Lookup(null, LayerProxy.ORIGIN);
-        }
-        track(key);
-        return new Lookup(current.info(), LayerProxy.ORIGIN, false, current.body());
+        return new Seen(null, null, null);
     }
-
-    /** What the origin said; {@code body} only for the asker that fetched it. */
-    private record Answer(ObjectInfo info, BlockReader body) {}
 
     /** Stale-if-error: the origin is down or silent (not refusing), and the copy is within the bound past max-age. */
     private boolean servesStale(OriginException e, ObjectInfo stale, Instant now) {
@@ -156,13 +171,21 @@ final class MetadataStore {
         if (theirs != null) {
             metrics.metadataWait();
             try {
-                return new Answer(theirs.join(), null);
+                return new Answer(theirs.join(), null, null);
             } catch (CompletionException e) {
                 if (e.getCause() instanceof OriginException oe) {
                     throw new OriginException(oe.kind(), oe.getMessage(), oe);
                 }
                 throw e;
             }
+        }
+        // a flight that ended between the caller's look at the layers and now has stored its answer there: without
+        // this second look, a reader in that gap sent a second GET for a cold object (seen with 64 clients at once)
+        Seen again = inLayers(key, metaKey, now);
+        if (again.fresh() != null) {
+            mine.complete(again.fresh().info());
+            heads.remove(key, mine);
+            return new Answer(again.fresh().info(), null, again.fresh());
         }
         BlockReader body = null;
         try {
@@ -187,7 +210,7 @@ final class MetadataStore {
                 GuardedLayer.putEverywhere(layers, metaKey, InfoCodec.encode(answer));
             }
             mine.complete(answer);
-            return new Answer(answer, body);
+            return new Answer(answer, body, null);
         } catch (RuntimeException e) {
             if (body != null) {
                 body.close();
