@@ -7,6 +7,7 @@ import io.layerproxy.ObjectKey;
 import io.layerproxy.OriginException;
 import io.layerproxy.cache.Flights.Fill;
 import io.layerproxy.cache.Flights.Flight;
+import io.layerproxy.http.BufferSink;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -107,7 +108,7 @@ final class BlockReader implements ObjectBody {
 
     @Override
     public void writeTo(OutputStream out) throws IOException {
-        BlockSink sink = BlockSink.of(out);
+        BufferSink sink = BufferSink.of(out);
         int blockSize = pipe.blockSize;
         for (long index = firstIndex; index <= lastIndex; index++) {
             Block block = index == firstIndex && firstBlock != null ? firstBlock : fetch(index);

@@ -49,6 +49,22 @@ final class GuardedLayer {
         return bytes;
     }
 
+    /** A small value, without counting a hit or miss (a second look that is not a client's read); null on failure. */
+    byte[] peek(String key) {
+        try {
+            ByteBuffer value = layer.get(key, ByteBuffer::allocate);
+            if (value == null) {
+                return null;
+            }
+            byte[] bytes = new byte[value.remaining()];
+            value.get(bytes);
+            return bytes;
+        } catch (RuntimeException | OutOfMemoryError e) {
+            failed("read", e);
+            return null;
+        }
+    }
+
     /** A value copied into a buffer from {@code allocate} (see {@link Layer#get}), or null. */
     ByteBuffer get(String key, IntFunction<ByteBuffer> allocate) {
         ByteBuffer value;

@@ -123,6 +123,27 @@ final class MetadataStore {
     /** What the layers hold for a key: a fresh answer (a version or a "does not exist"), else a stale version or none. */
     private record Seen(Lookup fresh, ObjectInfo stale, String staleLayer) {}
 
+    /**
+     * A fresh answer a just-ended flight stored in the first layer (flights store in every layer), looked up without
+     * counting a hit or miss; null when there is none.
+     */
+    private Lookup storedMeanwhile(String metaKey, Instant now) {
+        if (layers.isEmpty()) {
+            return null;
+        }
+        GuardedLayer first = layers.get(0);
+        byte[] raw = first.peek(metaKey);
+        if (raw == null) {
+            return null;
+        }
+        Instant missingAt = InfoCodec.decodeMissing(raw);
+        if (missingAt != null) {
+            return missingAt.plus(negativeTtl).isAfter(now) ? new Lookup(null, first.name()) : null;
+        }
+        ObjectInfo info = InfoCodec.decode(raw);
+        return info != null && info.validatedAt().plus(maxAge).isAfter(now) ? new Lookup(info, first.name()) : null;
+    }
+
     private Seen inLayers(ObjectKey key, String metaKey, Instant now) {
         for (int i = 0; i < layers.size(); i++) {
             GuardedLayer layer = layers.get(i);
@@ -181,11 +202,11 @@ final class MetadataStore {
         }
         // a flight that ended between the caller's look at the layers and now has stored its answer there: without
         // this second look, a reader in that gap sent a second GET for a cold object (seen with 64 clients at once)
-        Seen again = inLayers(key, metaKey, now);
-        if (again.fresh() != null) {
-            mine.complete(again.fresh().info());
+        Lookup stored = storedMeanwhile(metaKey, now);
+        if (stored != null) {
+            mine.complete(stored.info());
             heads.remove(key, mine);
-            return new Answer(again.fresh().info(), null, again.fresh());
+            return new Answer(stored.info(), null, stored);
         }
         BlockReader body = null;
         try {

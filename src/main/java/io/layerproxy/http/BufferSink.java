@@ -1,4 +1,4 @@
-package io.layerproxy.cache;
+package io.layerproxy.http;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -11,9 +11,9 @@ import java.nio.ByteBuffer;
  * Where a reader writes block bytes. A servlet output stream that takes a {@link ByteBuffer} itself (Jetty's
  * {@code HttpOutput}, Tomcat's {@code CoyoteOutputStream}; Servlet 6.1 makes it standard) gets the pooled direct
  * buffer as it is, so a hit is copied once, from the layer into the buffer that goes to the socket. Any other
- * stream gets the bytes through a small array of the sink's own.
+ * stream gets the bytes through a small array of the sink's own. Internal, not API.
  */
-interface BlockSink {
+public interface BufferSink {
     /** Writes the remaining bytes of {@code bytes}. */
     void write(ByteBuffer bytes) throws IOException;
 
@@ -31,7 +31,7 @@ interface BlockSink {
         }
     };
 
-    static BlockSink of(OutputStream out) {
+    static BufferSink of(OutputStream out) {
         MethodHandle writer = BUFFER_WRITERS.get(out.getClass());
         if (writer != null) {
             return bytes -> {
