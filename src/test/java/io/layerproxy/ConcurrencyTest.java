@@ -65,6 +65,7 @@ class ConcurrencyTest {
             assertEquals(0, proxy.origin().heads(), "no HEAD: the GET's headers are the metadata");
             assertEquals(0, proxy.origin().reads(), "no second GET: the others followed the first one's blocks");
             assertEquals(SIZE, proxy.origin().bytesAsked());
+            proxy.proxy().awaitStores(); // a block leaves the flight table once stored
             assertEquals(0, proxy.proxy().pipelineStats().blocksInFlight(), "nothing left in flight");
         }
     }

@@ -108,6 +108,7 @@ class DisconnectTest {
             }
 
             assertEquals(1, slow.get().closedEarly(), "the origin read was cut, not drained");
+            proxy.proxy().awaitStores(); // a block leaves the flight table once stored
             assertEquals(0, proxy.proxy().pipelineStats().blocksInFlight(), "no block left registered");
             HttpResponse<byte[]> again = proxy.get("/slow/obj");
             assertArrayEquals(body, again.body(), "the next reader fetches what the cancelled fill never did");

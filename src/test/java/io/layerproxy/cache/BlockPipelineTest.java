@@ -59,7 +59,9 @@ class BlockPipelineTest {
         String etag = MemoryOrigin.etag(bytes);
         var memory = new MapLayer("memory", 64L << 20);
         var disk = new MapLayer("disk", 64L << 20).stallWrites();
-        var origin = new CorruptingOrigin(new MemoryOrigin().put(key, bytes), 5000);
+        // the last block (where the check fails) is held back until the disk holds a write: on a busy machine the
+        // check could otherwise fail before the store thread began, and nothing would be queued behind a stall
+        var origin = new HoldingBack(new CorruptingOrigin(new MemoryOrigin().put(key, bytes), 5000), 39L * BLOCK, disk);
         try (var proxy = LayerProxy.builder()
                 .addLayer(memory)
                 .addLayer(disk)
@@ -69,7 +71,7 @@ class BlockPipelineTest {
                 .build()) {
             OriginException failed = assertThrows(OriginException.class, () -> proxy.warm(key));
             assertTrue(failed.getMessage().contains("do not match their ETag"), failed.getMessage());
-            assertTrue(disk.awaitStalledWrite(30), "the first block's write is held by the stalled disk");
+            assertTrue(origin.heldBack, "the last block waited for the stalled write");
             // 39 writes were queued behind the stalled one before the check failed; they must not land
             disk.resume();
             proxy.awaitStores();
@@ -231,6 +233,45 @@ class BlockPipelineTest {
             assertTrue(threads.size() <= 8, "at most 8 threads read the disk layer: " + threads);
         } finally {
             clients.shutdownNow();
+        }
+    }
+
+    /** Delivers bytes from {@code from} on only once {@code disk} holds a stalled write. */
+    private static final class HoldingBack extends io.layerproxy.testing.ForwardingOrigin {
+        private final long from;
+        private final MapLayer disk;
+        volatile boolean heldBack;
+
+        HoldingBack(io.layerproxy.Origin origin, long from, MapLayer disk) {
+            super(origin);
+            this.from = from;
+            this.disk = disk;
+        }
+
+        @Override
+        public java.io.InputStream read(ObjectKey key, io.layerproxy.ObjectInfo version, long first, long last) {
+            return new java.io.FilterInputStream(origin.read(key, version, first, last)) {
+                private long position = first;
+
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    if (position + len > from && !heldBack) {
+                        if (position < from) {
+                            len = (int) (from - position); // up to the held-back block, then wait
+                        } else {
+                            try {
+                                heldBack = disk.awaitStalledWrite(30);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                                throw new java.io.InterruptedIOException();
+                            }
+                        }
+                    }
+                    int n = super.read(b, off, len);
+                    position += Math.max(n, 0);
+                    return n;
+                }
+            };
         }
     }
 }
