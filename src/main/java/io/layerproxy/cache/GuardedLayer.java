@@ -40,43 +40,38 @@ final class GuardedLayer {
 
     /** A small value (metadata), in an array of its own. */
     byte[] get(String key) {
-        ByteBuffer value = get(key, ByteBuffer::allocate);
+        return array(get(key, ByteBuffer::allocate));
+    }
+
+    /** A small value, without counting a hit or miss (a second look that is not a client's read); null on failure. */
+    byte[] peek(String key) {
+        return array(read(key, ByteBuffer::allocate));
+    }
+
+    /** A value copied into a buffer from {@code allocate} (see {@link Layer#get}), or null. */
+    ByteBuffer get(String key, IntFunction<ByteBuffer> allocate) {
+        ByteBuffer value = read(key, allocate);
+        (value == null ? meters.misses() : meters.hits()).increment();
+        return value;
+    }
+
+    private ByteBuffer read(String key, IntFunction<ByteBuffer> allocate) {
+        try {
+            return layer.get(key, allocate);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            // OutOfMemoryError: the layer could not get direct memory for its read (see BlockPipeline); a miss
+            failed("read", e);
+            return null;
+        }
+    }
+
+    private static byte[] array(ByteBuffer value) {
         if (value == null) {
             return null;
         }
         byte[] bytes = new byte[value.remaining()];
         value.get(bytes);
         return bytes;
-    }
-
-    /** A small value, without counting a hit or miss (a second look that is not a client's read); null on failure. */
-    byte[] peek(String key) {
-        try {
-            ByteBuffer value = layer.get(key, ByteBuffer::allocate);
-            if (value == null) {
-                return null;
-            }
-            byte[] bytes = new byte[value.remaining()];
-            value.get(bytes);
-            return bytes;
-        } catch (RuntimeException | OutOfMemoryError e) {
-            failed("read", e);
-            return null;
-        }
-    }
-
-    /** A value copied into a buffer from {@code allocate} (see {@link Layer#get}), or null. */
-    ByteBuffer get(String key, IntFunction<ByteBuffer> allocate) {
-        ByteBuffer value;
-        try {
-            value = layer.get(key, allocate);
-        } catch (RuntimeException | OutOfMemoryError e) {
-            // OutOfMemoryError: the layer could not get direct memory for its read (see BlockPipeline); a miss
-            failed("read", e);
-            value = null;
-        }
-        (value == null ? meters.misses() : meters.hits()).increment();
-        return value;
     }
 
     static void putEverywhere(List<GuardedLayer> layers, String key, byte[] value) {
