@@ -55,6 +55,11 @@ final class BlockPipeline implements AutoCloseable {
         return info.etag() + ":" + key.bucket() + "/" + key.key();
     }
 
+    /** The length of block {@code index} of the version: the block size, less for the last block. */
+    int blockLength(ObjectInfo info, long index) {
+        return (int) Math.min(blockSize, info.size() - index * blockSize);
+    }
+
     long blockCount(ObjectInfo info) {
         return (info.size() + blockSize - 1) / blockSize;
     }

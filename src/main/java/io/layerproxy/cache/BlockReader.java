@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -181,16 +182,15 @@ final class BlockReader implements ObjectBody {
 
     /** The block from the fastest layer holding it, copied into a budget block; null when none does. */
     private Block fromLayers(long index, String blockKey) {
-        int expected = expectedLength(index);
+        int expected = pipe.blockLength(info, index);
         var layers = pipe.layers;
         Block block = pipe.budget.take(BUDGET_WAIT_SECONDS, TimeUnit.SECONDS, key);
         try {
             for (int i = 0; i < layers.size(); i++) {
                 GuardedLayer layer = layers.get(i);
                 ByteBuffer into = block.fillBuffer();
-                ByteBuffer found = i == 0
-                        ? layer.get(blockKey, n -> n == expected ? into : ByteBuffer.allocate(n))
-                        : fromSlowerLayer(layer, blockKey, expected, into);
+                IntFunction<ByteBuffer> allocate = n -> n == expected ? into : ByteBuffer.allocate(n);
+                ByteBuffer found = i == 0 ? layer.get(blockKey, allocate) : fromSlowerLayer(layer, blockKey, allocate);
                 if (found == null) {
                     continue;
                 }
@@ -228,9 +228,8 @@ final class BlockReader implements ObjectBody {
     }
 
     /** A read from a slower layer on the pipeline's layer-reading threads (see SLOWER_LAYER_READERS). */
-    private ByteBuffer fromSlowerLayer(GuardedLayer layer, String blockKey, int expected, ByteBuffer into) {
-        Future<ByteBuffer> read = pipe.slowerLayerReaders.submit(
-                () -> layer.get(blockKey, n -> n == expected ? into : ByteBuffer.allocate(n)));
+    private ByteBuffer fromSlowerLayer(GuardedLayer layer, String blockKey, IntFunction<ByteBuffer> allocate) {
+        Future<ByteBuffer> read = pipe.slowerLayerReaders.submit(() -> layer.get(blockKey, allocate));
         try {
             return read.get(FOLLOW_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -311,10 +310,6 @@ final class BlockReader implements ObjectBody {
         } catch (IOException e) {
             LOG.debug("closing an unused origin stream for {}: {}", key, e.toString());
         }
-    }
-
-    private int expectedLength(long index) {
-        return (int) Math.min(pipe.blockSize, info.size() - index * pipe.blockSize);
     }
 
     private void noteSource(String layer) {

@@ -87,7 +87,7 @@ final class MetadataStore {
     Lookup lookup(ObjectKey key, BodyLeader leader) {
         String metaKey = metaKey(key);
         Instant now = clock.instant();
-        Seen seen = inLayers(key, metaKey, now);
+        Seen seen = inLayers(key, metaKey, now, false);
         if (seen.fresh() != null) {
             return seen.fresh();
         }
@@ -124,30 +124,13 @@ final class MetadataStore {
     private record Seen(Lookup fresh, ObjectInfo stale, String staleLayer) {}
 
     /**
-     * A fresh answer a just-ended flight stored in the first layer (flights store in every layer), looked up without
-     * counting a hit or miss; null when there is none.
+     * What the layers hold for the key. {@code secondLook}: only the first layer (flights store in every layer), read
+     * without counting a hit or miss — a look again before asking the origin, not a client's read.
      */
-    private Lookup storedMeanwhile(String metaKey, Instant now) {
-        if (layers.isEmpty()) {
-            return null;
-        }
-        GuardedLayer first = layers.get(0);
-        byte[] raw = first.peek(metaKey);
-        if (raw == null) {
-            return null;
-        }
-        Instant missingAt = InfoCodec.decodeMissing(raw);
-        if (missingAt != null) {
-            return missingAt.plus(negativeTtl).isAfter(now) ? new Lookup(null, first.name()) : null;
-        }
-        ObjectInfo info = InfoCodec.decode(raw);
-        return info != null && info.validatedAt().plus(maxAge).isAfter(now) ? new Lookup(info, first.name()) : null;
-    }
-
-    private Seen inLayers(ObjectKey key, String metaKey, Instant now) {
-        for (int i = 0; i < layers.size(); i++) {
+    private Seen inLayers(ObjectKey key, String metaKey, Instant now, boolean secondLook) {
+        for (int i = 0, n = secondLook ? Math.min(1, layers.size()) : layers.size(); i < n; i++) {
             GuardedLayer layer = layers.get(i);
-            byte[] raw = layer.get(metaKey);
+            byte[] raw = secondLook ? layer.peek(metaKey) : layer.get(metaKey);
             if (raw == null) {
                 continue;
             }
@@ -202,7 +185,7 @@ final class MetadataStore {
         }
         // a flight that ended between the caller's look at the layers and now has stored its answer there: without
         // this second look, a reader in that gap sent a second GET for a cold object (seen with 64 clients at once)
-        Lookup stored = storedMeanwhile(metaKey, now);
+        Lookup stored = inLayers(key, metaKey, now, true).fresh();
         if (stored != null) {
             mine.complete(stored.info());
             heads.remove(key, mine);

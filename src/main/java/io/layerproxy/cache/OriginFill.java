@@ -87,7 +87,14 @@ final class OriginFill {
         try {
             InputStream body = opened != null ? opened : pipe.origin.read(key, info, first, last);
             stream = new ReadAhead(
-                    body, nextIndex, lastIndex, this::expectedLength, pipe.budget, pipe.readAheadThreads, md5, key);
+                    body,
+                    nextIndex,
+                    lastIndex,
+                    index -> pipe.blockLength(info, index),
+                    pipe.budget,
+                    pipe.readAheadThreads,
+                    md5,
+                    key);
         } catch (OriginException e) {
             fail(e);
             if (e.kind() == OriginException.Kind.CHANGED) {
@@ -108,7 +115,7 @@ final class OriginFill {
 
     /** Block {@code index} (see {@link #serves}), owned by the caller; followers and the store got theirs. */
     Block next(long index) {
-        int expected = expectedLength(index);
+        int expected = pipe.blockLength(info, index);
         Block block;
         try {
             block = stream.next(BlockReader.FOLLOW_TIMEOUT_SECONDS);
@@ -181,10 +188,6 @@ final class OriginFill {
             stream = null;
         }
         return why;
-    }
-
-    private int expectedLength(long index) {
-        return (int) Math.min(pipe.blockSize, info.size() - index * pipe.blockSize);
     }
 
     private static MessageDigest newMd5() {

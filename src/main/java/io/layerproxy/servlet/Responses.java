@@ -102,11 +102,7 @@ final class Responses {
             resp.setHeader("Retry-After", "1");
             code = "SlowDown";
         }
-        if (S3Errors.fromS3Client(req)) {
-            S3Errors.write(resp, status, code == null ? S3Errors.code(status) : code, e.getMessage(), bucket, key);
-        } else {
-            error(resp, status, e.getMessage());
-        }
+        error(req, resp, status, code, e.getMessage(), bucket, key);
     }
 
     /**
@@ -116,14 +112,20 @@ final class Responses {
     static void error(
             HttpServletRequest req, HttpServletResponse resp, int status, String code, String message, ObjectKey key)
             throws IOException {
+        error(req, resp, status, code, message, key == null ? null : key.bucket(), key == null ? null : key.key());
+    }
+
+    private static void error(
+            HttpServletRequest req,
+            HttpServletResponse resp,
+            int status,
+            String code,
+            String message,
+            String bucket,
+            String key)
+            throws IOException {
         if (S3Errors.fromS3Client(req)) {
-            S3Errors.write(
-                    resp,
-                    status,
-                    code == null ? S3Errors.code(status) : code,
-                    message,
-                    key == null ? null : key.bucket(),
-                    key == null ? null : key.key());
+            S3Errors.write(resp, status, code == null ? S3Errors.code(status) : code, message, bucket, key);
         } else {
             error(resp, status, message);
         }
