@@ -8,30 +8,44 @@ import java.lang.invoke.MethodType;
 import java.nio.ByteBuffer;
 
 /**
- * Where a reader writes block bytes. A servlet output stream that takes a {@link ByteBuffer} itself (Jetty's
- * {@code HttpOutput}, Tomcat's {@code CoyoteOutputStream}; Servlet 6.1 makes it standard) gets the pooled direct
- * buffer as it is, so a hit is copied once, from the layer into the buffer that goes to the socket. Any other
- * stream gets the bytes through a small array of the sink's own. Internal, not API.
+ * Where a reader writes block bytes. A stream that is a sink itself (the access log's counting stream), or a
+ * servlet output stream that takes a {@link ByteBuffer} (Jetty's {@code HttpOutput}, Tomcat's
+ * {@code CoyoteOutputStream}; Servlet 6.1 makes it standard) gets the pooled direct buffer as it is, so a hit is
+ * copied once, from the layer into the buffer that goes to the socket. Any other stream gets the bytes through a
+ * small array of the sink's own, 16 KiB at a time. Internal, not API.
  */
 public interface BufferSink {
     /** Writes the remaining bytes of {@code bytes}. */
     void write(ByteBuffer bytes) throws IOException;
 
-    /** Each output stream class's public {@code write(ByteBuffer)}, or null when it has none. */
+    /**
+     * Each output stream class's public {@code write(ByteBuffer)}, or null when it has none. Looked up on the class
+     * or its nearest public superclass: a lookup on a non-public class fails, which once sent every hit through
+     * the array copies unnoticed.
+     */
     ClassValue<MethodHandle> BUFFER_WRITERS = new ClassValue<>() {
         @Override
         protected MethodHandle computeValue(Class<?> type) {
-            try {
-                return MethodHandles.publicLookup()
-                        .findVirtual(type, "write", MethodType.methodType(void.class, ByteBuffer.class))
-                        .asType(MethodType.methodType(void.class, OutputStream.class, ByteBuffer.class));
-            } catch (NoSuchMethodException | IllegalAccessException e) {
-                return null;
+            for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+                if (!java.lang.reflect.Modifier.isPublic(c.getModifiers())) {
+                    continue;
+                }
+                try {
+                    return MethodHandles.publicLookup()
+                            .findVirtual(c, "write", MethodType.methodType(void.class, ByteBuffer.class))
+                            .asType(MethodType.methodType(void.class, OutputStream.class, ByteBuffer.class));
+                } catch (NoSuchMethodException | IllegalAccessException e) {
+                    return null;
+                }
             }
+            return null;
         }
     };
 
     static BufferSink of(OutputStream out) {
+        if (out instanceof BufferSink sink) {
+            return sink;
+        }
         MethodHandle writer = BUFFER_WRITERS.get(out.getClass());
         if (writer != null) {
             return bytes -> {

@@ -113,7 +113,8 @@ final class RequestLog {
         }
     }
 
-    private static final class CountingStream extends ServletOutputStream {
+    /** Counts what goes through; a {@link BufferSink} so pooled block buffers pass through as they are. */
+    static final class CountingStream extends ServletOutputStream implements BufferSink {
         private final ServletOutputStream out;
         /** The container's own write(ByteBuffer): without it, every block went through 16 KiB array copies. */
         private final BufferSink buffers;
@@ -126,6 +127,7 @@ final class RequestLog {
         }
 
         /** The block bytes as they are (a pooled direct buffer), to the container's buffer write. */
+        @Override
         public void write(ByteBuffer bytes) throws IOException {
             int n = bytes.remaining();
             buffers.write(bytes);
