@@ -44,8 +44,10 @@ public final class LayerProxy implements AutoCloseable {
     private final GuardedOrigin origin;
     private final MeterRegistry registry;
     private final ReadCore core;
+    private final Set<String> buckets;
 
     private LayerProxy(Builder b) {
+        this.buckets = new TreeSet<>(b.buckets);
         this.registry = b.registry != null ? b.registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.origin = new GuardedOrigin(
                 Objects.requireNonNull(b.origin, "origin"),
@@ -122,6 +124,17 @@ public final class LayerProxy implements AutoCloseable {
     /** One ListObjectsV2 page from the origin; null for a missing bucket or one outside the allowlist. */
     public Origin.@Nullable ListPage listPage(Origin.ListRequest request) {
         return allows(request.bucket()) ? origin.listPage(request) : null;
+    }
+
+    /**
+     * The buckets an S3 client listing them through the proxy sees: the allowlist when there is one (no origin
+     * call), else the buckets the origin's credentials own.
+     */
+    public List<Origin.Bucket> listBuckets() {
+        if (buckets.isEmpty()) {
+            return origin.listBuckets();
+        }
+        return buckets.stream().map(name -> new Origin.Bucket(name, null)).toList();
     }
 
     /** Keys whose metadata this proxy found or stored since it started: what the watch loop keeps fresh. */

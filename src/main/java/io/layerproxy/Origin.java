@@ -85,6 +85,17 @@ public interface Origin extends AutoCloseable {
         throw new UnsupportedOperationException("this origin does not serve ListObjectsV2");
     }
 
+    /** A bucket of ListBuckets; {@code created} null when unknown. */
+    record Bucket(String name, java.time.@Nullable Instant created) {}
+
+    /**
+     * The buckets the origin's credentials own (S3's ListBuckets), for S3 clients that list them
+     * through the proxy. Origins that cannot list buckets throw {@link UnsupportedOperationException}.
+     */
+    default java.util.List<Bucket> listBuckets() {
+        throw new UnsupportedOperationException("this origin does not serve ListBuckets");
+    }
+
     @Override
     void close();
 }

@@ -283,7 +283,7 @@ final class BlockReader implements ObjectBody {
                 return null;
             }
             if (e.getCause() instanceof OriginException oe) {
-                throw new OriginException(oe.kind(), oe.getMessage(), oe);
+                throw oe.rethrown();
             }
             throw new OriginException(OriginException.Kind.UNAVAILABLE, "fill of " + key + " failed", e.getCause());
         } catch (TimeoutException e) {

@@ -67,7 +67,16 @@ final class MetadataStore {
     }
 
     static String metaKey(ObjectKey key) {
-        return "m:" + key.bucket() + "/" + key.key();
+        return "m:" + name(key);
+    }
+
+    /**
+     * The object's name in the layers' keys: a version id goes behind a control character, which no S3 key holds,
+     * so key {@code a?versionId=1} and version 1 of {@code a} never share an entry.
+     */
+    static String name(ObjectKey key) {
+        String name = key.bucket() + "/" + key.key();
+        return key.versionId() == null ? name : name + '\u0001' + key.versionId();
     }
 
     /**
@@ -148,7 +157,8 @@ final class MetadataStore {
                 layer.remove(metaKey);
                 continue;
             }
-            if (info.validatedAt().plus(maxAge).isAfter(now)) {
+            // a version asked for by its id never changes: fresh until evicted
+            if (key.versionId() != null || info.validatedAt().plus(maxAge).isAfter(now)) {
                 promote(metaKey, raw, i);
                 track(key);
                 return new Seen(new Lookup(info, layer.name()), null, null);
@@ -178,7 +188,7 @@ final class MetadataStore {
                 return new Answer(theirs.join(), null, null);
             } catch (CompletionException e) {
                 if (e.getCause() instanceof OriginException oe) {
-                    throw new OriginException(oe.kind(), oe.getMessage(), oe);
+                    throw oe.rethrown();
                 }
                 throw e;
             }
@@ -288,7 +298,7 @@ final class MetadataStore {
     }
 
     private void track(ObjectKey key) {
-        if (tracked.size() < MAX_TRACKED_KEYS) {
+        if (key.versionId() == null && tracked.size() < MAX_TRACKED_KEYS) {
             tracked.add(key); // past the bound, keys stay fresh by max-age alone
         }
     }

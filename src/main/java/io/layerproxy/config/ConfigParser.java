@@ -225,7 +225,11 @@ public final class ConfigParser {
         return Duration.ofSeconds(integer(option, text, text, 0, 365L * 24 * 3600, "a number of seconds >= 0"));
     }
 
-    /** Bytes, with an optional binary suffix k, m, g or t. */
+    /**
+     * Bytes: a whole number, optionally in decimal or float notation ({@code 1e9}, {@code 1.5e9}: the Go tool
+     * writes its defaults so), with an optional binary suffix k, m, g or t ({@code 1.5g}). The result must be a
+     * whole number of bytes.
+     */
     static long size(Option option, String text, long min) {
         String t = text.trim().toLowerCase(Locale.ROOT);
         long unit = 1;
@@ -237,9 +241,14 @@ public final class ConfigParser {
         }
         long value;
         try {
-            value = Math.multiplyExact(Long.parseLong(t), unit);
+            if (!t.matches("-?[0-9]+(\\.[0-9]+)?(e\\+?[0-9]{1,2})?")) {
+                throw new NumberFormatException(t);
+            }
+            value = new java.math.BigDecimal(t)
+                    .multiply(java.math.BigDecimal.valueOf(unit))
+                    .longValueExact();
         } catch (NumberFormatException | ArithmeticException e) {
-            throw invalid(option, "a number of bytes (suffixes k, m, g, t accepted)", text);
+            throw invalid(option, "a whole number of bytes (like 1000000000, 1e9, 512m; suffixes k, m, g, t)", text);
         }
         if (value < min) {
             throw invalid(option, min == 0 ? ">= 0" : "> 0", text);

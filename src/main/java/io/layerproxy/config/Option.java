@@ -39,14 +39,14 @@ public enum Option {
             "LAYERPROXY_CACHE_BYTES",
             "1000000000",
             "BYTES",
-            "Memory layer size in bytes (suffixes k, m, g accepted)."),
+            "Memory layer size in bytes (k, m, g, t suffixes and 1e9 notation accepted)."),
     DISK_DIR("disk-dir", "LAYERPROXY_DISK_DIR", "~/.layerproxy/cache", "DIR", "Disk layer folder."),
     DISK_SIZE(
             "disk-size",
             "LAYERPROXY_DISK_BYTES",
             "10000000000",
             "BYTES",
-            "Disk layer size in bytes (suffixes k, m, g accepted); 0 turns the disk layer off."),
+            "Disk layer size in bytes (k, m, g, t suffixes and 1e9 notation accepted); 0 turns the disk layer off."),
     WATCH(
             "watch",
             "LAYERPROXY_WATCH_DELAY",
@@ -111,7 +111,7 @@ public enum Option {
             "LAYERPROXY_MANY_MAX_BYTES",
             "10g",
             "BYTES",
-            "Most bytes of objects one POST /_many/ zip may hold (suffixes k, m, g accepted).");
+            "Most bytes of objects one POST /_many/ zip may hold (k, m, g, t suffixes accepted).");
 
     private final String name;
     private final String env;

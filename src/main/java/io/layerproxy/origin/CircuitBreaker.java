@@ -75,6 +75,11 @@ final class CircuitBreaker implements Origin {
     }
 
     @Override
+    public java.util.List<Bucket> listBuckets() {
+        return call("the bucket list", origin::listBuckets);
+    }
+
+    @Override
     public void close() {
         origin.close();
     }

@@ -74,6 +74,11 @@ public final class GuardedOrigin implements Origin {
     }
 
     @Override
+    public java.util.List<Bucket> listBuckets() {
+        return circuit.listBuckets();
+    }
+
+    @Override
     public void close() {
         circuit.close();
     }

@@ -83,6 +83,11 @@ final class MeteredOrigin implements Origin {
     }
 
     @Override
+    public java.util.List<Bucket> listBuckets() {
+        return timed("list_buckets", origin::listBuckets);
+    }
+
+    @Override
     public void close() {
         origin.close();
     }

@@ -7,6 +7,7 @@ import io.layerproxy.OriginException;
 import io.layerproxy.OriginException.Kind;
 import java.io.InputStream;
 import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,6 +18,7 @@ import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.http.SdkHttpResponse;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
@@ -28,6 +30,14 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 /** The S3 origin, through the AWS SDK for Java v2. Build the client with {@link S3Clients}. */
 public final class S3Origin implements Origin {
+    /**
+     * Bodies as plain streams: the SDK's default starts a static {@code response-input-stream-timeout-scheduler}
+     * thread that outlives an undeployed webapp (aws-sdk-java-v2 #6567). Silence is bounded by the HTTP client's
+     * socket timeout instead.
+     */
+    private static final ResponseTransformer<GetObjectResponse, ResponseInputStream<GetObjectResponse>>
+            UNSCHEDULED_STREAM = ResponseTransformer.toInputStream(Duration.ZERO);
+
     private final S3Client s3;
 
     private S3Origin(S3Client s3) {
@@ -56,7 +66,10 @@ public final class S3Origin implements Origin {
     private ObjectInfo headIfNoneMatch(ObjectKey key, String etag) {
         HeadObjectResponse r;
         try {
-            r = s3.headObject(b -> b.bucket(key.bucket()).key(key.key()).ifNoneMatch(etag));
+            r = s3.headObject(b -> b.bucket(key.bucket())
+                    .key(key.key())
+                    .versionId(key.versionId())
+                    .ifNoneMatch(etag));
         } catch (S3Exception e) {
             if (e.statusCode() == 404) {
                 return null;
@@ -80,8 +93,13 @@ public final class S3Origin implements Origin {
     }
 
     /** The headers of S3's answer that are served with the object, besides its type, length, ETag and date. */
-    private static final List<String> PASSED_HEADERS =
-            List.of("Cache-Control", "Content-Encoding", "Content-Disposition", "Content-Language", "Expires");
+    private static final List<String> PASSED_HEADERS = List.of(
+            "Cache-Control",
+            "Content-Encoding",
+            "Content-Disposition",
+            "Content-Language",
+            "Expires",
+            "x-amz-version-id");
 
     /** Metadata from a HEAD or GET answer (the two carry the same headers). */
     private static ObjectInfo info(
@@ -109,7 +127,8 @@ public final class S3Origin implements Origin {
     public Fetched fetch(ObjectKey key) {
         ResponseInputStream<GetObjectResponse> in;
         try {
-            in = s3.getObject(b -> b.bucket(key.bucket()).key(key.key()));
+            in = s3.getObject(
+                    b -> b.bucket(key.bucket()).key(key.key()).versionId(key.versionId()), UNSCHEDULED_STREAM);
         } catch (S3Exception e) {
             if (e.statusCode() == 404) {
                 return null;
@@ -188,12 +207,28 @@ public final class S3Origin implements Origin {
     }
 
     @Override
+    public List<Bucket> listBuckets() {
+        try {
+            return s3.listBuckets().buckets().stream()
+                    .map(b -> new Bucket(b.name(), b.creationDate()))
+                    .toList();
+        } catch (SdkException e) {
+            throw translate("LIST", new ObjectKey("buckets", "*"), e);
+        }
+    }
+
+    @Override
     public InputStream read(ObjectKey key, ObjectInfo version, long first, long last) {
         String etag = version.etag();
         ResponseInputStream<GetObjectResponse> in;
         try {
             in = s3.getObject(
-                    b -> b.bucket(key.bucket()).key(key.key()).ifMatch(etag).range("bytes=" + first + "-" + last));
+                    b -> b.bucket(key.bucket())
+                            .key(key.key())
+                            .versionId(key.versionId())
+                            .ifMatch(etag)
+                            .range("bytes=" + first + "-" + last),
+                    UNSCHEDULED_STREAM);
         } catch (S3Exception e) {
             if (e.statusCode() == 404) {
                 throw new OriginException(Kind.CHANGED, key + " was deleted while being read", e);
@@ -242,10 +277,17 @@ public final class S3Origin implements Origin {
             if (status == 412) {
                 return new OriginException(Kind.CHANGED, what, e);
             }
-            if (status >= 500) {
-                return new OriginException(Kind.UNAVAILABLE, what, e);
+            String code =
+                    s3e.awsErrorDetails() == null ? null : s3e.awsErrorDetails().errorCode();
+            if (status == 501 || (status == 400 && key.versionId() != null)) {
+                // what S3 refuses to anyone (a version id it does not know or support): the client's answer too
+                return new OriginException(
+                        Kind.REFUSED, what + (code == null ? "" : " (" + code + ")"), status, code, e);
             }
-            return new OriginException(Kind.BAD_RESPONSE, what, e);
+            if (status >= 500) {
+                return new OriginException(Kind.UNAVAILABLE, what, status, code, e);
+            }
+            return new OriginException(Kind.BAD_RESPONSE, what, status, code, e);
         }
         if (e instanceof ApiCallTimeoutException
                 || e instanceof ApiCallAttemptTimeoutException

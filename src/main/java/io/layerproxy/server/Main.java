@@ -14,7 +14,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParseResult;
 
-/** {@code java -jar layerproxy.jar run [options]}: the standalone server. */
+/**
+ * {@code java -jar layerproxy.jar [run] [options]}: the standalone server. {@code run} may be left out, as in the
+ * Go tool's command lines ({@code layerproxy --watch 10 --on-dne my_bucket/404.html}).
+ */
 public final class Main {
     /** Exit status for a command line or configuration that cannot be used. */
     static final int USAGE = 2;
@@ -51,7 +54,7 @@ public final class Main {
         cli.setErr(err);
         ParseResult result;
         try {
-            result = cli.parseArgs(args);
+            result = cli.parseArgs(goStyle(args));
         } catch (CommandLine.ParameterException e) {
             err.println("layerproxy: " + e.getMessage());
             err.println("Try 'layerproxy run --help'.");
@@ -84,14 +87,37 @@ public final class Main {
         }
     }
 
+    /**
+     * The Go tool's command lines as ours: {@code run} put in front unless the arguments name it (or its alias
+     * {@code r}) or ask for the top-level help or version, and Go's single-dash long flags ({@code -watch 10},
+     * {@code -cache-size=1e9}) given their second dash.
+     */
+    static String[] goStyle(String[] args) {
+        List<String> out = new java.util.ArrayList<>(args.length + 1);
+        if (args.length == 0
+                || !List.of("run", "r", "-h", "--help", "-V", "--version").contains(args[0])) {
+            out.add("run");
+        }
+        for (String arg : args) {
+            String name = arg.startsWith("-") && !arg.startsWith("--")
+                    ? arg.substring(1).split("=", 2)[0]
+                    : "";
+            out.add(name.length() > 1 && Option.byName(name).isPresent() ? "-" + arg : arg);
+        }
+        return out.toArray(String[]::new);
+    }
+
     /** The command line, built from {@link Option} so flags, env vars and help never drift apart. */
     static CommandLine commandLine() {
         CommandSpec top = CommandSpec.create()
                 .name("layerproxy")
                 .mixinStandardHelpOptions(true)
                 .version("layerproxy " + version());
-        top.usageMessage().description("A layered read-through cache proxy for S3: memory, disk, then S3.");
-        CommandSpec run = CommandSpec.create().name("run").mixinStandardHelpOptions(true);
+        top.usageMessage()
+                .description(
+                        "A layered read-through cache proxy for S3: memory, disk, then S3.",
+                        "Usage: layerproxy [run] [OPTIONS]; 'layerproxy run --help' lists the options.");
+        CommandSpec run = CommandSpec.create().name("run").aliases("r").mixinStandardHelpOptions(true);
         run.usageMessage()
                 .description(
                         "Serve GET/HEAD /{bucket}/{key} from the cache layers, reading through to S3.",
@@ -100,6 +126,7 @@ public final class Main {
             var builder = OptionSpec.builder(option.flag())
                     .paramLabel(option.label())
                     .description(option.description() + " Env: " + option.env()
+                            + (option.legacyEnv() == null ? "" : " (or the legacy " + option.legacyEnv() + ")")
                             + (option.defaultValue() == null ? "." : ". Default: " + option.defaultValue() + "."));
             if (option.repeatable()) {
                 builder.type(List.class).auxiliaryTypes(String.class);

@@ -14,6 +14,7 @@ import java.util.EnumSet;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -26,6 +27,17 @@ import org.slf4j.LoggerFactory;
 /** Embedded Jetty 12 serving one {@link LayerProxy} through {@link LayerProxyFilter} at the root. */
 public final class StandaloneServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StandaloneServer.class);
+
+    /**
+     * Jetty's default URI rules plus what S3 keys hold and S3 clients send percent-encoded: {@code %25} (a key with
+     * {@code %}), {@code //} (empty segments) and a backslash ({@code %5C}). Encoded dot segments ({@code %2e%2e})
+     * and encoded slashes ({@code %2F}) stay refused here; the filter refuses plain dot segments.
+     */
+    static final UriCompliance S3_KEYS = UriCompliance.DEFAULT.with(
+            "S3_KEYS",
+            UriCompliance.Violation.AMBIGUOUS_PATH_ENCODING,
+            UriCompliance.Violation.AMBIGUOUS_EMPTY_SEGMENT,
+            UriCompliance.Violation.SUSPICIOUS_PATH_CHARACTERS);
 
     private final Server server;
     private final ServerConnector connector;
@@ -51,12 +63,16 @@ public final class StandaloneServer implements AutoCloseable {
         var http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
+        http.setUriCompliance(S3_KEYS);
         var connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost(config.listenHost());
         connector.setPort(config.listenPort());
         server.addConnector(connector);
 
+        server.setErrorHandler(new S3ErrorHandler());
         var context = new ServletContextHandler("/");
+        // the filter decodes keys from the request target itself (RequestPath): Jetty must not refuse to either
+        context.getServletHandler().setDecodeAmbiguousURIs(true);
         context.addFilter(
                 new FilterHolder(new LayerProxyFilter(proxy, config)), "/*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("root", new RootServlet()), "/");

@@ -76,7 +76,7 @@ public final class LayerProxyFilter implements Filter {
         }
         handler = new ObjectHandler(proxy, config);
         many = new ManyHandler(proxy, config);
-        list = new ListHandler(proxy);
+        list = new ListHandler(proxy, config.awsRegion());
         admin = new AdminHandler(proxy, config.adminToken());
         ops = new OpsHandler(proxy, config, inFlight);
         log = new RequestLog(proxy.meterRegistry());
@@ -108,7 +108,13 @@ public final class LayerProxyFilter implements Filter {
 
     /** Serves the request if it is ours and says which route took it; null when it goes down the chain. */
     private String route(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        String path = req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo());
+        String path;
+        try {
+            path = RequestPath.of(req);
+        } catch (IllegalArgumentException e) {
+            Responses.error(req, resp, HttpServletResponse.SC_BAD_REQUEST, "InvalidURI", e.getMessage(), null);
+            return "object";
+        }
         for (String prefix : prefixes) {
             if (path.equals(prefix + "/_many/") || path.equals(prefix + "/_many")) {
                 many.handle(req, resp);
@@ -121,6 +127,10 @@ public final class LayerProxyFilter implements Filter {
             if (path.startsWith(prefix + OpsHandler.BASE)
                     && ops.handle(path.substring(prefix.length() + OpsHandler.BASE.length()), req, resp)) {
                 return RequestLog.OPS;
+            }
+            if ((path.equals(prefix + "/") || path.equals(prefix)) && S3Errors.fromS3Client(req)) {
+                list.buckets(req, resp);
+                return "list";
             }
             if (!path.startsWith(prefix + "/") || path.length() == prefix.length() + 1) {
                 continue;
@@ -138,6 +148,17 @@ public final class LayerProxyFilter implements Filter {
                         null);
                 return "object";
             }
+            if (raw.contains("%2F") || raw.contains("%2f")) {
+                // S3 would read it as a slash; containers disagree on it, so it is refused rather than guessed
+                Responses.error(
+                        req,
+                        resp,
+                        HttpServletResponse.SC_BAD_REQUEST,
+                        "InvalidURI",
+                        "encoded slashes (%2F) are not allowed in object paths; send / as it is",
+                        null);
+                return "object";
+            }
             if (raw.indexOf(';') >= 0) {
                 // the container strips ;params, so /b/k;x would silently serve /b/k
                 Responses.error(
@@ -150,9 +171,8 @@ public final class LayerProxyFilter implements Filter {
                 return "object";
             }
             int slash = rest.indexOf('/', 1);
-            // /{bucket} or /{bucket}/ asked by an S3 client (or with list-type): a bucket listing
-            if ((slash < 0 || slash == rest.length() - 1)
-                    && (req.getParameter("list-type") != null || S3Errors.fromS3Client(req))) {
+            // /{bucket} or /{bucket}/ asked by an S3 client, or with ListObjects parameters: a bucket listing
+            if ((slash < 0 || slash == rest.length() - 1) && (S3Query.isListing(req) || S3Errors.fromS3Client(req))) {
                 list.handle(rest.substring(1, slash < 0 ? rest.length() : slash), req, resp);
                 return "list";
             }
@@ -172,11 +192,18 @@ public final class LayerProxyFilter implements Filter {
         }
     }
 
-    /** True when the request target, as sent, has a {@code .} or {@code ..} segment (plain or percent-encoded). */
+    /**
+     * True when the request target, as sent, has a {@code .} or {@code ..} segment (plain or percent-encoded), with a
+     * backslash counted as a separator too: S3 keys may hold backslashes, but never to climb out of a folder on an
+     * S3-compatible store that keeps objects in files.
+     */
     static boolean hasDotSegment(String rawPath) {
-        for (String segment : rawPath.split("/", -1)) {
-            String s = segment.replace("%2e", ".").replace("%2E", ".");
-            if (s.equals(".") || s.equals("..")) {
+        String s = rawPath.replace("%2e", ".")
+                .replace("%2E", ".")
+                .replace("%5c", "\\")
+                .replace("%5C", "\\");
+        for (String segment : s.split("[/\\\\]", -1)) {
+            if (segment.equals(".") || segment.equals("..")) {
                 return true;
             }
         }

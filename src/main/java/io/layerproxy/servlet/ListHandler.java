@@ -2,6 +2,7 @@ package io.layerproxy.servlet;
 
 import io.layerproxy.LayerProxy;
 import io.layerproxy.ObjectKey;
+import io.layerproxy.Origin;
 import io.layerproxy.Origin.ListPage;
 import io.layerproxy.Origin.ListRequest;
 import io.layerproxy.Origin.ListedObject;
@@ -11,16 +12,19 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import javax.xml.stream.XMLOutputFactory;
 import javax.xml.stream.XMLStreamException;
 import javax.xml.stream.XMLStreamWriter;
 import software.amazon.awssdk.utils.http.SdkHttpUtils;
 
 /**
- * {@code GET /{bucket}?list-type=2&prefix=...}: ListObjectsV2 for S3 clients, answered from S3 with the proxy's
- * credentials (never the client's) and written back in S3's XML. Listings are not cached.
+ * S3's read-only bucket API for S3 clients: ListObjects v1 and v2 ({@code GET /{bucket}?list-type=2&prefix=...}),
+ * GetBucketLocation and ListBuckets ({@code GET /}), answered from S3 with the proxy's credentials (never the
+ * client's) and written back in S3's XML. Listings are not cached.
  */
 final class ListHandler {
     private static final XMLOutputFactory XML = XMLOutputFactory.newFactory();
@@ -29,15 +33,91 @@ final class ListHandler {
     private static final int MAX_KEYS = 1000;
 
     private final LayerProxy proxy;
+    private final String region;
 
-    ListHandler(LayerProxy proxy) {
+    ListHandler(LayerProxy proxy, String region) {
         this.proxy = proxy;
+        this.region = region;
+    }
+
+    /** {@code GET /}: ListBuckets, the allowlisted buckets or, without an allowlist, the credentials' own. */
+    void buckets(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (!"GET".equals(req.getMethod()) && !"HEAD".equals(req.getMethod())) {
+            resp.setHeader("Allow", "GET, HEAD");
+            S3Errors.write(resp, 405, "MethodNotAllowed", "only GET lists the buckets", null, null);
+            return;
+        }
+        List<Origin.Bucket> buckets;
+        try {
+            buckets = proxy.listBuckets();
+        } catch (OriginException e) {
+            Responses.failure(req, resp, e, null, null);
+            return;
+        } catch (UnsupportedOperationException e) {
+            S3Errors.write(resp, 501, "NotImplemented", "this proxy's origin cannot list buckets", null, null);
+            return;
+        }
+        var out = new StringWriter();
+        try {
+            XMLStreamWriter xml = XML.createXMLStreamWriter(out);
+            xml.writeStartDocument("UTF-8", "1.0");
+            xml.writeStartElement("ListAllMyBucketsResult");
+            xml.writeDefaultNamespace("http://s3.amazonaws.com/doc/2006-03-01/");
+            xml.writeStartElement("Owner");
+            S3Errors.element(xml, "ID", "layerproxy");
+            S3Errors.element(xml, "DisplayName", "layerproxy");
+            xml.writeEndElement();
+            xml.writeStartElement("Buckets");
+            for (Origin.Bucket bucket : buckets) {
+                xml.writeStartElement("Bucket");
+                S3Errors.element(xml, "Name", bucket.name());
+                // an allowlisted bucket is listed without asking S3, which alone knows its creation date
+                S3Errors.element(
+                        xml,
+                        "CreationDate",
+                        ISO_MILLIS.format(bucket.created() == null ? Instant.EPOCH : bucket.created()));
+                xml.writeEndElement();
+            }
+            xml.writeEndElement();
+            xml.writeEndElement();
+            xml.writeEndDocument();
+            xml.close();
+        } catch (XMLStreamException e) {
+            throw new IOException(e);
+        }
+        writeXml(req, resp, out.toString());
     }
 
     void handle(String bucket, HttpServletRequest req, HttpServletResponse resp) throws IOException {
         if (!"GET".equals(req.getMethod())) {
             resp.setHeader("Allow", "GET");
             S3Errors.write(resp, 405, "MethodNotAllowed", "only GET lists a bucket", bucket, null);
+            return;
+        }
+        if (req.getParameter("location") != null) {
+            // GetBucketLocation: SDKs ask it before they list; an empty constraint is us-east-1, as S3 says it
+            if (!proxy.allows(bucket)) {
+                S3Errors.write(resp, 404, "NoSuchBucket", "The specified bucket does not exist.", bucket, null);
+                return;
+            }
+            writeXml(
+                    req,
+                    resp,
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><LocationConstraint"
+                            + " xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+                            + (region.equals("us-east-1") ? "" : region)
+                            + "</LocationConstraint>");
+            return;
+        }
+        String other = S3Query.otherBucketOperation(req);
+        if (other != null) {
+            S3Errors.write(
+                    resp,
+                    501,
+                    "NotImplemented",
+                    "?" + other + " is another S3 operation; this proxy lists buckets and serves objects only",
+                    bucket,
+                    null);
             return;
         }
         String listType = req.getParameter("list-type");
@@ -99,11 +179,17 @@ final class ListHandler {
             S3Errors.write(resp, 404, "NoSuchBucket", "The specified bucket does not exist.", bucket, null);
             return;
         }
-        byte[] body = xml(request, page, urlEncoded, v1).getBytes(StandardCharsets.UTF_8);
+        writeXml(req, resp, xml(request, page, urlEncoded, v1));
+    }
+
+    private static void writeXml(HttpServletRequest req, HttpServletResponse resp, String xml) throws IOException {
+        byte[] body = xml.getBytes(StandardCharsets.UTF_8);
         resp.setStatus(200);
         resp.setContentType("application/xml;charset=utf-8");
         resp.setContentLength(body.length);
-        resp.getOutputStream().write(body);
+        if (!"HEAD".equals(req.getMethod())) {
+            resp.getOutputStream().write(body);
+        }
     }
 
     /** The last key or common prefix of a page, whichever sorts later: where a v1 listing resumes. */

@@ -39,9 +39,14 @@ final class ObjectHandler {
     void handle(String path, HttpServletRequest req, HttpServletResponse resp) throws IOException {
         ObjectKey key;
         try {
-            key = parse(path);
+            key = parse(path).withVersion(S3Query.versionId(req));
         } catch (IllegalArgumentException e) {
             Responses.error(req, resp, HttpServletResponse.SC_BAD_REQUEST, null, e.getMessage(), null);
+            return;
+        }
+        String unsupported = S3Query.unsupported(req);
+        if (unsupported != null) {
+            Responses.error(req, resp, HttpServletResponse.SC_NOT_IMPLEMENTED, "NotImplemented", unsupported, key);
             return;
         }
         String method = req.getMethod();

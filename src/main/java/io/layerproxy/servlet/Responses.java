@@ -40,6 +40,7 @@ final class Responses {
             resp.setHeader(header.getKey(), header.getValue());
         }
         resp.setHeader("Accept-Ranges", "bytes");
+        S3Query.applyOverrides(req, resp);
         cacheHeaders(req, resp, read.stale(), layer);
     }
 
@@ -79,7 +80,7 @@ final class Responses {
 
     /**
      * The one mapping of origin failures to responses, for every handler: 403 denied, 502 unavailable or a bad
-     * answer, 504 silent, 503 with {@code Retry-After} when the object changed while being read or no block memory
+     * answer, 504 silent, the origin's own status and code when it refused the request, 503 with {@code Retry-After} when the object changed while being read or no block memory
      * was free in time; S3 XML for S3
      * clients ({@code key} may be null), a line of text otherwise.
      */
@@ -96,8 +97,9 @@ final class Responses {
             case CHANGED, BUSY -> HttpServletResponse.SC_SERVICE_UNAVAILABLE;
             case TIMEOUT -> HttpServletResponse.SC_GATEWAY_TIMEOUT;
             case UNAVAILABLE, BAD_RESPONSE -> HttpServletResponse.SC_BAD_GATEWAY;
+            case REFUSED -> e.status() >= 400 ? e.status() : HttpServletResponse.SC_BAD_REQUEST;
         };
-        String code = null;
+        String code = e.kind() == OriginException.Kind.REFUSED ? e.code() : null;
         if (e.kind() == OriginException.Kind.CHANGED || e.kind() == OriginException.Kind.BUSY) {
             resp.setHeader("Retry-After", "1");
             code = "SlowDown";
