@@ -73,7 +73,7 @@ class FreshnessTest {
     }
 
     @Test
-    void afterMaxAge_anUnchangedObjectIsRevalidatedWithAConditionalRequest_andItsBlocksStay() {
+    void afterMaxAge_anUnchangedObjectIsRevalidatedWithAHead_andItsBlocksStay() {
         proxy.warm(PAGE);
         clock.advance(Duration.ofSeconds(61));
 
@@ -81,13 +81,34 @@ class FreshnessTest {
         CachedObject next = proxy.read(PAGE, ReadSpec.METADATA);
 
         assertTrue(revalidated.found());
-        assertEquals(1, origin.revalidations(), "one conditional HEAD (If-None-Match)");
+        assertEquals(1, origin.revalidations(), "one revalidating HEAD");
         assertEquals("memory", next.source(), "fresh again for another max-age");
         try (ObjectBody body = revalidated.open(0, revalidated.info().size())) {
             assertEquals("memory", body.firstLayer(), "same ETag: the cached blocks are still this version");
         }
         assertEquals(1, origin.fetches(), "the warm-up's GET");
         assertEquals(0, origin.reads(), "no GET since");
+    }
+
+    @Test
+    void afterMaxAge_aReuploadOfTheSameBytes_keepsTheBlocks_andTakesTheNewLastModified() throws Exception {
+        java.time.Instant before = proxy.read(PAGE, ReadSpec.METADATA).info().lastModified();
+        // Last-Modified has whole seconds: upload again until S3 dates the same bytes later (the test's deadline
+        // bounds it)
+        java.time.Instant after = before;
+        while (!after.isAfter(before)) {
+            s3.put("fresh", "page.html", bytes("v1"));
+            after = s3.client()
+                    .headObject(b -> b.bucket("fresh").key("page.html"))
+                    .lastModified();
+        }
+        clock.advance(Duration.ofSeconds(61));
+
+        CachedObject revalidated = proxy.read(PAGE, ReadSpec.METADATA);
+
+        assertEquals(1, origin.revalidations(), "one HEAD: same ETag, same bytes");
+        assertEquals(after, revalidated.info().lastModified(), "the new Last-Modified replaces the cached one");
+        assertEquals(after, proxy.read(PAGE, ReadSpec.METADATA).info().lastModified(), "and is stored");
     }
 
     @Test

@@ -56,7 +56,10 @@ public final class ProxyFactory {
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         builder.meterRegistry(registry);
-        LOG.info("layerproxy ready: {}", config);
+        // without listen: the standalone server logs where it listens, and a WAR listens where its container does
+        var options = new java.util.LinkedHashMap<>(config.describe());
+        options.remove("listen");
+        LOG.info("layerproxy ready: {}", options);
         return builder.build();
     }
 }

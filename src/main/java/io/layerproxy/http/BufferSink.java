@@ -6,6 +6,9 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Where a reader writes block bytes. A stream that is a sink itself (the access log's counting stream), or a
@@ -18,35 +21,46 @@ public interface BufferSink {
     /** Writes the remaining bytes of {@code bytes}. */
     void write(ByteBuffer bytes) throws IOException;
 
+    /** Each output stream class's public {@code write(ByteBuffer)}, or null when it has none. */
+    static MethodHandle bufferWriter(Class<?> type) {
+        return Writers.FOUND.computeIfAbsent(type, Writers::find).orElse(null);
+    }
+
     /**
-     * Each output stream class's public {@code write(ByteBuffer)}, or null when it has none. Looked up on the class
-     * or its nearest public superclass: a lookup on a non-public class fails, which once sent every hit through
-     * the array copies unnoticed.
+     * The lookups, cached in a map of our own: a {@code ClassValue} stores its value on the container's class, which
+     * would keep a webapp's classes alive after it is undeployed.
      */
-    ClassValue<MethodHandle> BUFFER_WRITERS = new ClassValue<>() {
-        @Override
-        protected MethodHandle computeValue(Class<?> type) {
+    final class Writers {
+        private static final Map<Class<?>, Optional<MethodHandle>> FOUND = new ConcurrentHashMap<>();
+
+        private Writers() {}
+
+        /**
+         * Looked up on the class or its nearest public superclass: a lookup on a non-public class fails, which once
+         * sent every hit through the array copies unnoticed.
+         */
+        private static Optional<MethodHandle> find(Class<?> type) {
             for (Class<?> c = type; c != null; c = c.getSuperclass()) {
                 if (!java.lang.reflect.Modifier.isPublic(c.getModifiers())) {
                     continue;
                 }
                 try {
-                    return MethodHandles.publicLookup()
+                    return Optional.of(MethodHandles.publicLookup()
                             .findVirtual(c, "write", MethodType.methodType(void.class, ByteBuffer.class))
-                            .asType(MethodType.methodType(void.class, OutputStream.class, ByteBuffer.class));
+                            .asType(MethodType.methodType(void.class, OutputStream.class, ByteBuffer.class)));
                 } catch (NoSuchMethodException | IllegalAccessException e) {
-                    return null;
+                    return Optional.empty();
                 }
             }
-            return null;
+            return Optional.empty();
         }
-    };
+    }
 
     static BufferSink of(OutputStream out) {
         if (out instanceof BufferSink sink) {
             return sink;
         }
-        MethodHandle writer = BUFFER_WRITERS.get(out.getClass());
+        MethodHandle writer = bufferWriter(out.getClass());
         if (writer != null) {
             return bytes -> {
                 try {

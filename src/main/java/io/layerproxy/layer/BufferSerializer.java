@@ -38,7 +38,11 @@ final class BufferSerializer implements Serializer<ByteBuffer> {
         try {
             return read.get();
         } finally {
-            TARGET.set(before);
+            if (before == null) {
+                TARGET.remove(); // nothing of ours stays on a container's request thread after undeploy
+            } else {
+                TARGET.set(before);
+            }
         }
     }
 

@@ -95,7 +95,19 @@ public final class EhcacheLayer implements Layer {
      */
     static EhcacheLayer openDisk(Path dir, long bytes) {
         try {
-            return tryOpenDisk(dir, bytes);
+            long onDisk = storeBytes(dir);
+            EhcacheLayer layer = tryOpenDisk(dir, bytes);
+            Stats stats = layer.stats();
+            if (onDisk > 0 && stats.entries() == 0) {
+                LOG.warn(
+                        "disk cache in {} held {} bytes but opened empty: it was not closed cleanly (a crash, kill -9"
+                                + " or power loss), so Ehcache discarded it",
+                        dir,
+                        onDisk);
+            } else if (stats.entries() > 0) {
+                LOG.info("disk cache in {}: {} entries kept from the last run", dir, stats.entries());
+            }
+            return layer;
         } catch (RuntimeException first) {
             LOG.warn(
                     "disk cache in {} could not be opened ({}); discarding it and starting empty",
@@ -130,6 +142,21 @@ public final class EhcacheLayer implements Layer {
                                 .withResilienceStrategy(new ThrowingResilienceStrategy<>()))
                 .build(true);
         return new EhcacheLayer("disk", "Disk", statistics, manager, bytes);
+    }
+
+    /** The bytes of the store files in {@code dir} (0 when there are none or they cannot be read). */
+    private static long storeBytes(Path dir) {
+        Path files = dir.resolve("file");
+        if (!Files.isDirectory(files)) {
+            return 0;
+        }
+        try (var walk = Files.walk(files)) {
+            return walk.filter(Files::isRegularFile)
+                    .mapToLong(f -> f.toFile().length())
+                    .sum();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return 0;
+        }
     }
 
     static void deleteStore(Path dir) throws IOException {

@@ -64,6 +64,10 @@ public final class S3Clients {
                 .overrideConfiguration(o -> o.retryStrategy(retryStrategy()))
                 .httpClientBuilder(Apache5HttpClient.builder()
                         .maxConnections(256)
+                        // the reaper is one static thread for all clients that stops asynchronously after the last
+                        // client closes: Tomcat found it alive after an undeploy ("failed to stop it"). Without it,
+                        // a connection S3 closed while idle fails on reuse and the SDK retries on a new one.
+                        .useIdleConnectionReaper(false)
                         .connectionTimeout(timeout.compareTo(CONNECT_TIMEOUT) < 0 ? timeout : CONNECT_TIMEOUT)
                         .socketTimeout(timeout));
         if (endpoint != null) {

@@ -162,7 +162,7 @@ class ConfigParserTest {
             value = {
                 "cache-size    | -1        | cache-size must be > 0, was: -1",
                 "cache-size    | 0         | cache-size must be > 0, was: 0",
-                "cache-size    | lots      | cache-size must be a number of bytes (suffixes k, m, g, t accepted), was: lots",
+                "cache-size    | lots      | cache-size must be a whole number of bytes (like 1000000000, 1e9, 512m; suffixes k, m, g, t), was: lots",
                 "disk-size     | -5        | disk-size must be >= 0, was: -5",
                 "cache-size    | 256k      | cache-size must be at least 1m (1048576), the smallest Ehcache tier, was: 256k",
                 "block-size    | 100       | block-size must be between 4096 and 67108864, was: 100",

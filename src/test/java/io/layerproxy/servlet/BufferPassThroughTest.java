@@ -67,7 +67,7 @@ class BufferPassThroughTest {
                 sink.write(direct);
                 seen.complete(new Seen(
                         sink == out,
-                        BufferSink.BUFFER_WRITERS.get(resp.getOutputStream().getClass()) != null,
+                        BufferSink.bufferWriter(resp.getOutputStream().getClass()) != null,
                         counting.bytes()));
             }
         };

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.layerproxy.testing.ContainerChecks;
 import io.layerproxy.testing.Forked;
 import io.layerproxy.testing.S3Fixture;
+import io.layerproxy.testing.S3Keys;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * jetty-base/ started by a real Jetty 12 distribution ({@code java -jar $JETTY_HOME/start.jar}) serves the WAR: a
- * miss, a hit and the metrics endpoint.
+ * miss, a hit and the metrics endpoint, and every key of the key table ({@code %25} and {@code //} included).
  */
 class JettyBaseIT {
     private static final Pattern STARTED =
@@ -34,6 +35,7 @@ class JettyBaseIT {
     void jettyDistributionWithJettyBase_servesAMissAHitAndMetricsThroughTheWar() throws Exception {
         try (var s3 = new S3Fixture(S3)) {
             s3.bucket("jettybase").put("jettybase", "x.txt", "via jetty-base".getBytes(StandardCharsets.UTF_8));
+            S3Keys.upload(s3, "jettybase");
         }
         Path home = Path.of(System.getProperty("jetty.home"));
         var builder = Forked.java(
@@ -52,6 +54,7 @@ class JettyBaseIT {
                     URI.create("http://127.0.0.1:" + port),
                     "/jettybase/x.txt",
                     "via jetty-base".getBytes(StandardCharsets.UTF_8));
+            S3Keys.readEveryKey(URI.create("http://127.0.0.1:" + port), "jettybase");
         } finally {
             jetty.destroy();
             assertTrue(jetty.waitFor(30, TimeUnit.SECONDS));

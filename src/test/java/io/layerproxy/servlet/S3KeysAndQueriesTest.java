@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.layerproxy.testing.ProxyServer;
 import io.layerproxy.testing.RawHttp;
 import io.layerproxy.testing.S3Fixture;
+import io.layerproxy.testing.S3Keys;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,26 +38,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * curl users and the aws cli do; and S3's GetObject query parameters and bucket-level reads.
  */
 class S3KeysAndQueriesTest {
-    /**
-     * S3's key-naming guide: the characters that "might require special handling" and those "to avoid", non-ASCII,
-     * and a key of 1024 bytes (in segments under the filesystem backend's 255-byte file names).
-     */
-    static final List<String> KEYS = List.of(
-            "enc/pct%41.txt",
-            "enc/100%",
-            "enc/%2F-literal",
-            "enc/a b+c.txt",
-            "enc/amp&dollar$at@eq=semi;colon:comma,",
-            "enc/question?hash#",
-            "enc/back\\slash",
-            "enc/{curly}^caret`tick",
-            "enc/[square]\"quote\"",
-            "enc/<angle>~tilde|pipe",
-            "enc/plus+only",
-            "enc/unicode-é-日本-🙂",
-            "enc/'single'(paren)!*",
-            "enc/long/" + "k".repeat(200) + "/" + "l".repeat(200) + "/" + "m".repeat(200) + "/" + "n".repeat(200) + "/"
-                    + "o".repeat(1024 - 9 - 4 * 201));
+    private static final List<String> KEYS = S3Keys.TABLE;
 
     @RegisterExtension
     final S3ProxyExtension S3 = S3Fixture.authenticatedServer();
@@ -72,9 +54,7 @@ class S3KeysAndQueriesTest {
     @BeforeEach
     void start() throws Exception {
         s3 = new S3Fixture(S3).bucket("keys");
-        for (String key : KEYS) {
-            s3.put("keys", key, content(key));
-        }
+        S3Keys.upload(s3, "keys");
         proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(), "buckets", "keys");
         client = S3Client.builder()
                 .endpointOverride(URI.create(proxy.uri("").toString()))
@@ -91,22 +71,12 @@ class S3KeysAndQueriesTest {
         s3.close();
     }
 
-    static byte[] content(String key) {
-        return ("content of " + key).getBytes(StandardCharsets.UTF_8);
+    private static byte[] content(String key) {
+        return S3Keys.content(key);
     }
 
-    /** The aws cli's encoding (botocore: {@code quote(key, safe='/~')}), which curl users copy. */
-    static String awsCliPath(String key) {
-        StringBuilder out = new StringBuilder();
-        for (byte b : key.getBytes(StandardCharsets.UTF_8)) {
-            int c = b & 0xff;
-            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "-_.~/".indexOf(c) >= 0) {
-                out.append((char) c);
-            } else {
-                out.append('%').append(String.format("%02X", c));
-            }
-        }
-        return out.toString();
+    private static String awsCliPath(String key) {
+        return S3Keys.awsCliPath(key);
     }
 
     private HttpResponse<byte[]> get(String rawPath, String... headers) throws Exception {
@@ -133,11 +103,7 @@ class S3KeysAndQueriesTest {
 
     @Test
     void everyKeyOfTheTable_readsBackIdentically_asCurlSendsIt() throws Exception {
-        for (String key : KEYS) {
-            HttpResponse<byte[]> response = get("/keys/" + awsCliPath(key));
-            assertEquals(200, response.statusCode(), key);
-            assertArrayEquals(content(key), response.body(), key);
-        }
+        S3Keys.readEveryKey(URI.create(proxy.uri("").toString().replaceAll("/$", "")), "keys");
     }
 
     @Test

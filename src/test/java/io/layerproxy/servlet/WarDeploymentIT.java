@@ -95,6 +95,8 @@ class WarDeploymentIT {
                     .toList();
             assertTrue(libs.stream().anyMatch(n -> n.contains("ehcache")), libs.toString());
             assertTrue(libs.stream().anyMatch(n -> n.contains("s3-")), libs.toString());
+            // its logs reach the container's console: the library leaves the backend out, the WAR brings one
+            assertTrue(libs.stream().anyMatch(n -> n.contains("slf4j-simple")), libs.toString());
             assertFalse(libs.stream().anyMatch(n -> n.contains("jetty") || n.contains("servlet-api")), libs.toString());
             assertTrue(zip.getEntry("WEB-INF/web.xml") != null);
             assertTrue(zip.getEntry("WEB-INF/classes/io/layerproxy/servlet/LayerProxyFilter.class") != null);

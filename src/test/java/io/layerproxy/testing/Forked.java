@@ -59,4 +59,21 @@ public final class Forked {
         throw new AssertionError("no line matching " + pattern + " in the output:\n"
                 + (java.nio.file.Files.exists(log) ? java.nio.file.Files.readString(log) : "(none)"));
     }
+
+    /** A condition on files a process writes; it may throw while they are being written. */
+    public interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    /** Polls {@code condition} until it holds or {@code timeout} passes; the assertion shows {@code log}. */
+    public static void awaitCondition(Condition condition, java.time.Duration timeout, Path log) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.holds()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met in " + timeout + "; the output:\n"
+                        + (java.nio.file.Files.exists(log) ? java.nio.file.Files.readString(log) : "(none)"));
+            }
+            Thread.sleep(50);
+        }
+    }
 }

@@ -71,7 +71,9 @@ public final class MemoryOrigin implements Origin {
     @Override
     public void list(String bucket, String prefix, Consumer<Listed> each) {
         objects.keySet().stream()
-                .filter(k -> k.bucket().equals(bucket) && k.key().startsWith(prefix))
+                .filter(k -> k.versionId() == null
+                        && k.bucket().equals(bucket)
+                        && k.key().startsWith(prefix))
                 .sorted(java.util.Comparator.comparing(ObjectKey::key))
                 .forEach(k -> each.accept(new Listed(k, etag(objects.get(k)), objects.get(k).length)));
     }
