@@ -298,42 +298,4 @@ public final class S3Origin implements Origin {
         }
         return false;
     }
-
-    /** Closing before the end aborts the HTTP connection instead of draining the rest of a large body. */
-    private static final class AbortOnEarlyClose extends java.io.FilterInputStream {
-        private final ResponseInputStream<?> response;
-        private long remaining;
-
-        AbortOnEarlyClose(ResponseInputStream<?> response, long length) {
-            super(response);
-            this.response = response;
-            this.remaining = length;
-        }
-
-        @Override
-        public int read() throws java.io.IOException {
-            int b = super.read();
-            if (b >= 0) {
-                remaining--;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] buf, int off, int len) throws java.io.IOException {
-            int n = super.read(buf, off, len);
-            if (n > 0) {
-                remaining -= n;
-            }
-            return n;
-        }
-
-        @Override
-        public void close() throws java.io.IOException {
-            if (remaining > 0) {
-                response.abort();
-            }
-            super.close();
-        }
-    }
 }

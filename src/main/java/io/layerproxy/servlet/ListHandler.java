@@ -49,12 +49,8 @@ final class ListHandler {
         }
         List<Origin.Bucket> buckets;
         try {
-            buckets = proxy.listBuckets();
-        } catch (OriginException e) {
-            Responses.failure(req, resp, e, null, null);
-            return;
-        } catch (UnsupportedOperationException e) {
-            S3Errors.write(resp, 501, "NotImplemented", "this proxy's origin cannot list buckets", null, null);
+            buckets = fromOrigin(proxy::listBuckets, "list buckets", null, req, resp);
+        } catch (Answered e) {
             return;
         }
         var out = new StringWriter();
@@ -167,12 +163,8 @@ final class ListHandler {
                         req.getParameter("start-after"));
         ListPage page;
         try {
-            page = proxy.listPage(request);
-        } catch (OriginException e) {
-            Responses.failure(req, resp, e, bucket, null);
-            return;
-        } catch (UnsupportedOperationException e) {
-            S3Errors.write(resp, 501, "NotImplemented", "this proxy's origin cannot list", bucket, null);
+            page = fromOrigin(() -> proxy.listPage(request), "list", bucket, req, resp);
+        } catch (Answered e) {
             return;
         }
         if (page == null) {
@@ -180,6 +172,33 @@ final class ListHandler {
             return;
         }
         writeXml(req, resp, xml(request, page, urlEncoded, v1));
+    }
+
+    /** An origin failure, already answered to the client. */
+    private static final class Answered extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Answered() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** The origin's answer; a failure is answered here (S3 XML) and thrown as {@link Answered}. */
+    private static <T> T fromOrigin(
+            java.util.function.Supplier<T> call,
+            String what,
+            String bucket,
+            HttpServletRequest req,
+            HttpServletResponse resp)
+            throws IOException, Answered {
+        try {
+            return call.get();
+        } catch (OriginException e) {
+            Responses.failure(req, resp, e, bucket, null);
+        } catch (UnsupportedOperationException e) {
+            S3Errors.write(resp, 501, "NotImplemented", "this proxy's origin cannot " + what, bucket, null);
+        }
+        throw new Answered();
     }
 
     private static void writeXml(HttpServletRequest req, HttpServletResponse resp, String xml) throws IOException {

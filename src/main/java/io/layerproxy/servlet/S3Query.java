@@ -67,23 +67,20 @@ final class S3Query {
 
     /** True when the request carries ListObjects parameters (rclone and others list without an SDK's headers). */
     static boolean isListing(HttpServletRequest req) {
-        if (req.getQueryString() == null) {
-            return false;
-        }
-        for (String name : LIST_PARAMETERS) {
-            if (req.getParameter(name) != null) {
-                return true;
-            }
-        }
-        return false;
+        return firstPresent(req, LIST_PARAMETERS) != null;
     }
 
     /** The bucket subresource that makes this GET another operation than a listing, or null. */
     static @Nullable String otherBucketOperation(HttpServletRequest req) {
+        return firstPresent(req, OTHER_BUCKET_OPERATIONS);
+    }
+
+    /** The first of {@code names} the query carries, or null. */
+    private static @Nullable String firstPresent(HttpServletRequest req, List<String> names) {
         if (req.getQueryString() == null) {
             return null;
         }
-        for (String name : OTHER_BUCKET_OPERATIONS) {
+        for (String name : names) {
             if (req.getParameter(name) != null) {
                 return name;
             }
@@ -101,10 +98,9 @@ final class S3Query {
      * subresource, or {@code partNumber} (a part's bytes need the upload's part table, which S3 does not list).
      */
     static @Nullable String unsupported(HttpServletRequest req) {
-        for (String name : OTHER_OPERATIONS) {
-            if (req.getParameter(name) != null) {
-                return "?" + name + " is another S3 operation; this proxy serves GetObject and HeadObject only";
-            }
+        String other = firstPresent(req, OTHER_OPERATIONS);
+        if (other != null) {
+            return "?" + other + " is another S3 operation; this proxy serves GetObject and HeadObject only";
         }
         if (req.getParameter("partNumber") != null) {
             return "?partNumber is not supported by this proxy; ask for a byte Range instead";
