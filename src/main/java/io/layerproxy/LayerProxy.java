@@ -176,7 +176,7 @@ public final class LayerProxy implements AutoCloseable {
     }
 
     /** One layer as the status page shows it. */
-    public record LayerState(String name, long capacity, Layer.Stats stats) {}
+    public record LayerState(String name, long capacity, Layer.Stats stats, long hits, long misses) {}
 
     public List<LayerState> layerStates() {
         return core.layerStates();
@@ -198,6 +198,11 @@ public final class LayerProxy implements AutoCloseable {
     /** The block pipeline now: block size, the memory budget and its use, the store queue, fills in flight. */
     public ReadCore.Stats pipelineStats() {
         return core.stats();
+    }
+
+    /** What the origin was asked and answered since start, for the status page. */
+    public GuardedOrigin.Stats originStats() {
+        return origin.stats();
     }
 
     /** Waits until every block write queued so far has reached the layers (at most 60 s). */

@@ -38,6 +38,15 @@ final class GuardedLayer {
         return failures.get();
     }
 
+    /** Counted gets that found a value (the metadata's second look is not counted). */
+    long hits() {
+        return (long) meters.hits().count();
+    }
+
+    long misses() {
+        return (long) meters.misses().count();
+    }
+
     /** A small value (metadata), in an array of its own. */
     byte[] get(String key) {
         return array(get(key, ByteBuffer::allocate));

@@ -25,6 +25,11 @@ final class ProxyMetrics {
         this.metadataWaits = flightWaits(registry, "metadata");
     }
 
+    /** Readers that waited for another reader's request (a block or the metadata) instead of sending their own. */
+    long flightWaits() {
+        return (long) (blockWaits.count() + metadataWaits.count());
+    }
+
     static LayerMeters register(MeterRegistry registry, GuardedLayer layer) {
         String name = layer.name();
         layerGauge(

@@ -39,16 +39,18 @@ public final class ReadCore implements AutoCloseable {
             long storeQueued,
             long storeSkipped,
             int blocksInFlight,
-            long layerFailures) {}
+            long layerFailures,
+            long flightWaits) {}
 
     private final List<GuardedLayer> layers;
     private final MetadataStore metadata;
     private final BlockPipeline blocks;
     private final Set<String> buckets;
+    private final ProxyMetrics metrics;
 
     /** The core over {@code layers} (fastest first) and {@code origin}, its meters in {@code registry}. */
     public ReadCore(List<Layer> layers, Origin origin, Settings settings, MeterRegistry registry) {
-        var metrics = new ProxyMetrics(registry);
+        this.metrics = new ProxyMetrics(registry);
         this.layers =
                 layers.stream().map(layer -> new GuardedLayer(layer, registry)).toList();
         this.metadata = new MetadataStore(
@@ -155,12 +157,13 @@ public final class ReadCore implements AutoCloseable {
                 blocks.store.queuedBytes(),
                 blocks.store.skipped(),
                 blocks.flights.size(),
-                layers.stream().mapToLong(GuardedLayer::failures).sum());
+                layers.stream().mapToLong(GuardedLayer::failures).sum(),
+                metrics.flightWaits());
     }
 
     public List<LayerProxy.LayerState> layerStates() {
         return layers.stream()
-                .map(l -> new LayerProxy.LayerState(l.name(), l.capacity(), l.stats()))
+                .map(l -> new LayerProxy.LayerState(l.name(), l.capacity(), l.stats(), l.hits(), l.misses()))
                 .toList();
     }
 

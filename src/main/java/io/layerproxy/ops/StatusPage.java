@@ -5,10 +5,10 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.layerproxy.LayerProxy;
 import io.layerproxy.cache.ReadCore;
 import io.layerproxy.config.LayerProxyConfig;
-import io.micrometer.core.instrument.Measurement;
-import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Statistic;
+import io.layerproxy.origin.GuardedOrigin;
+import io.layerproxy.watch.BackgroundTasks;
+import io.layerproxy.watch.Prefetcher;
+import io.layerproxy.watch.Watcher;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.time.Duration;
@@ -18,10 +18,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code /_layerproxy/status}: what an operator would rather look at than read logs for. One snapshot (sections
- * of named values, read from the proxy and its meters) rendered as JSON or as a small self-refreshing HTML page.
+ * of named values) rendered as JSON or as a small self-refreshing HTML page, built from typed figures — the
+ * pipeline's, the layers', the origin's, the HTTP adapter's and the background tasks' — never from meters looked
+ * up by name.
  * Secrets never appear: the configuration comes from {@link LayerProxyConfig#describe()}, which masks them.
  */
 public final class StatusPage {
@@ -31,39 +35,50 @@ public final class StatusPage {
     private final LayerProxy proxy;
     private final LayerProxyConfig config;
     private final InFlight inFlight;
+    private final Supplier<Requests> requests;
+    private final @Nullable BackgroundTasks tasks;
 
-    public StatusPage(LayerProxy proxy, LayerProxyConfig config, InFlight inFlight) {
+    /**
+     * What the HTTP adapter counted: requests in total and by status class ({@code 2xx}..{@code 5xx}), body bytes
+     * served by the layer the first byte came from.
+     */
+    public record Requests(long total, Map<String, Long> byStatusClass, Map<String, Long> servedBytesByLayer) {}
+
+    /**
+     * @param requests what the HTTP adapter counted so far
+     * @param tasks    the watch loop and prefetch whose figures are shown; null when this proxy runs none
+     */
+    public StatusPage(
+            LayerProxy proxy,
+            LayerProxyConfig config,
+            InFlight inFlight,
+            Supplier<Requests> requests,
+            @Nullable BackgroundTasks tasks) {
         this.proxy = proxy;
         this.config = config;
         this.inFlight = inFlight;
+        this.requests = requests;
+        this.tasks = tasks;
     }
 
     /** Section name to its content: a map of values, or a list of rows (maps with the same keys). */
     public Map<String, Object> snapshot() {
-        MeterRegistry registry = proxy.meterRegistry();
+        Requests served = requests.get();
         Map<String, Object> s = new LinkedHashMap<>();
         Map<String, Object> server = new LinkedHashMap<>();
         server.put("version", version());
         server.put("uptime", human(Duration.between(STARTED, Instant.now())));
-        server.put("requests served", (long) sum(registry, "layerproxy.requests"));
+        server.put("requests served", served.total());
         server.put("requests in flight", inFlight.count());
         server.put("draining", inFlight.draining());
-        for (String klass : new String[] {"2", "3", "4", "5"}) {
-            double n = 0;
-            for (Meter m : registry.find("layerproxy.requests").meters()) {
-                if (m.getId().getTag("status").startsWith(klass)) {
-                    n += count(m);
-                }
-            }
-            server.put(klass + "xx", (long) n);
-        }
+        served.byStatusClass().forEach(server::put);
         s.put("server", server);
 
         List<Map<String, Object>> layers = new ArrayList<>();
         for (LayerProxy.LayerState layer : proxy.layerStates()) {
             Map<String, Object> row = new LinkedHashMap<>();
-            long hits = (long) sum(registry, "layerproxy.layer.gets", "layer", layer.name(), "result", "hit");
-            long misses = (long) sum(registry, "layerproxy.layer.gets", "layer", layer.name(), "result", "miss");
+            long hits = layer.hits();
+            long misses = layer.misses();
             row.put("layer", layer.name());
             row.put("usable", layer.stats().usable());
             row.put("entries", layer.stats().entries());
@@ -78,7 +93,7 @@ public final class StatusPage {
             row.put("misses", misses);
             row.put("hit ratio", hits + misses == 0 ? "n/a" : percent(hits, hits + misses));
             row.put("evictions", layer.stats().evictions());
-            row.put("bytes served", (long) sum(registry, "layerproxy.served.bytes", "layer", layer.name()));
+            row.put("bytes served", served.servedBytesByLayer().getOrDefault(layer.name(), 0L));
             layers.add(row);
         }
         s.put("layers", layers);
@@ -96,8 +111,9 @@ public final class StatusPage {
         s.put("blocks", blocks);
 
         Map<String, Object> origin = new LinkedHashMap<>();
-        long requests = (long) sum(registry, "layerproxy.origin.requests");
-        long ok = (long) sum(registry, "layerproxy.origin.requests", "outcome", "ok");
+        GuardedOrigin.Stats asked = proxy.originStats();
+        long requests = asked.requests();
+        long ok = asked.answered();
         origin.put(
                 "endpoint",
                 config.s3Endpoint() == null
@@ -106,36 +122,34 @@ public final class StatusPage {
         origin.put("requests", requests);
         origin.put("errors", requests - ok);
         origin.put("error rate", requests == 0 ? "n/a" : percent(requests - ok, requests));
-        origin.put("bytes read", (long) sum(registry, "layerproxy.origin.bytes"));
-        origin.put("bytes served from origin", (long)
-                sum(registry, "layerproxy.served.bytes", "layer", LayerProxy.ORIGIN));
+        origin.put("bytes read", asked.bytesRead());
+        origin.put("bytes served from origin", served.servedBytesByLayer().getOrDefault(LayerProxy.ORIGIN, 0L));
         origin.put("circuit", proxy.originCircuitOpen() ? "open (failing fast)" : "closed");
-        origin.put("single-flight waits", (long) sum(registry, "layerproxy.flight.waits"));
+        origin.put("single-flight waits", pipeline.flightWaits());
         s.put("origin", origin);
 
+        BackgroundTasks.Stats background = tasks == null ? new BackgroundTasks.Stats(null, null) : tasks.stats();
+        Watcher.Stats polled = background.watch() == null ? new Watcher.Stats(0, 0, 0, 0, null) : background.watch();
         Map<String, Object> watch = new LinkedHashMap<>();
         watch.put("interval", config.watch().isZero() ? "off" : config.watch().toSeconds() + " s");
-        watch.put("polls", (long) sum(registry, "layerproxy.watch.polls", "outcome", "ok"));
-        watch.put("failed polls", (long) sum(registry, "layerproxy.watch.polls", "outcome", "failed"));
-        watch.put("changed", (long) sum(registry, "layerproxy.watch.changes", "change", "changed"));
-        watch.put("deleted", (long) sum(registry, "layerproxy.watch.changes", "change", "deleted"));
-        long lastPoll = (long) value(registry, "layerproxy.watch.last.poll");
+        watch.put("polls", polled.polls());
+        watch.put("failed polls", polled.failedPolls());
+        watch.put("changed", polled.changed());
+        watch.put("deleted", polled.deleted());
         watch.put(
                 "last poll",
-                lastPoll <= 0 ? "never" : Instant.ofEpochSecond(lastPoll).toString());
+                polled.lastPoll() == null ? "never" : polled.lastPoll().toString());
         s.put("watch", watch);
 
+        Prefetcher.Stats loaded =
+                background.prefetch() == null ? new Prefetcher.Stats(false, 0, 0, 0, 0) : background.prefetch();
         Map<String, Object> prefetch = new LinkedHashMap<>();
         prefetch.put("prefixes", config.prefetch().toString());
-        prefetch.put(
-                "state",
-                config.prefetch().isEmpty()
-                        ? "off"
-                        : value(registry, "layerproxy.prefetch.running") > 0 ? "running" : "done");
-        prefetch.put("listed", (long) value(registry, "layerproxy.prefetch.objects", "state", "listed"));
-        prefetch.put("loaded", (long) value(registry, "layerproxy.prefetch.objects", "state", "loaded"));
-        prefetch.put("failed", (long) value(registry, "layerproxy.prefetch.objects", "state", "failed"));
-        prefetch.put("bytes", (long) value(registry, "layerproxy.prefetch.bytes"));
+        prefetch.put("state", config.prefetch().isEmpty() ? "off" : loaded.running() ? "running" : "done");
+        prefetch.put("listed", loaded.listed());
+        prefetch.put("loaded", loaded.loaded());
+        prefetch.put("failed", loaded.failed());
+        prefetch.put("bytes", loaded.bytes());
         s.put("prefetch", prefetch);
 
         s.put("configuration", new LinkedHashMap<String, Object>(config.describe()));
@@ -240,31 +254,6 @@ public final class StatusPage {
         } else {
             g.writeString(String.valueOf(value));
         }
-    }
-
-    /** The sum of the counts (counters, timers) of every meter named {@code name} with these tags. */
-    public static double sum(MeterRegistry registry, String name, String... tags) {
-        double total = 0;
-        for (Meter m : registry.find(name).tags(tags).meters()) {
-            total += count(m);
-        }
-        return total;
-    }
-
-    private static double count(Meter m) {
-        for (Measurement measurement : m.measure()) {
-            if (measurement.getStatistic() == Statistic.COUNT) {
-                return measurement.getValue();
-            }
-        }
-        return 0;
-    }
-
-    /** A gauge's value, 0 when it is not registered or has no value. */
-    private static double value(MeterRegistry registry, String name, String... tags) {
-        var gauge = registry.find(name).tags(tags).gauge();
-        double v = gauge == null ? 0 : gauge.value();
-        return Double.isNaN(v) ? 0 : v;
     }
 
     private static String percent(long part, long whole) {

@@ -20,17 +20,26 @@ public final class GuardedOrigin implements Origin {
     /** How long an open circuit fails fast before one call goes through as a probe. */
     public static final Duration OPEN_FOR = CircuitBreaker.OPEN_FOR;
 
+    private final MeteredOrigin metered;
     private final CircuitBreaker circuit;
     private final OriginProbe probe;
 
     /** Wraps {@code origin}; the readiness probe asks {@code probeBucket}, whose answer (even 403/404) means "up". */
+    /** What the origin was asked and answered since start (every operation; circuit-open refusals excluded). */
+    public record Stats(long requests, long answered, long bytesRead) {}
+
     public GuardedOrigin(Origin origin, MeterRegistry registry, Clock clock, String probeBucket) {
-        this.circuit = new CircuitBreaker(new MeteredOrigin(origin, registry), clock);
+        this.metered = new MeteredOrigin(origin, registry);
+        this.circuit = new CircuitBreaker(metered, clock);
         this.probe = new OriginProbe(circuit, probeBucket, clock);
         Gauge.builder("layerproxy.origin.circuit.open", circuit, c -> c.open() ? 1 : 0)
                 .description("1 while the circuit is open: S3 failed repeatedly and misses fail fast")
                 .strongReference(true)
                 .register(registry);
+    }
+
+    public Stats stats() {
+        return metered.stats();
     }
 
     /** True while S3 failed repeatedly and calls fail fast without asking it. */

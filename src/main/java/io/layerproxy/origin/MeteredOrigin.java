@@ -9,6 +9,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.commons.io.input.ProxyInputStream;
@@ -23,6 +25,8 @@ final class MeteredOrigin implements Origin {
     private final Origin origin;
     private final MeterRegistry registry;
     private final Counter bytes;
+    /** The timers by operation and outcome, held so a request does no meter lookup and {@link #stats} can sum them. */
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
     MeteredOrigin(Origin origin, MeterRegistry registry) {
         this.origin = origin;
@@ -110,7 +114,24 @@ final class MeteredOrigin implements Origin {
         }
     }
 
+    /** Requests sent to the origin (all operations), those answered (outcome ok), and object bytes read. */
+    GuardedOrigin.Stats stats() {
+        long requests = 0;
+        long ok = 0;
+        for (Map.Entry<String, Timer> timer : timers.entrySet()) {
+            requests += timer.getValue().count();
+            if (timer.getKey().endsWith(" ok")) {
+                ok += timer.getValue().count();
+            }
+        }
+        return new GuardedOrigin.Stats(requests, ok, (long) bytes.count());
+    }
+
     private Timer timer(String operation, String outcome) {
+        return timers.computeIfAbsent(operation + " " + outcome, k -> newTimer(operation, outcome));
+    }
+
+    private Timer newTimer(String operation, String outcome) {
         return Timer.builder("layerproxy.origin.requests")
                 .description("requests sent to the origin, by operation and outcome; reads timed to the first byte")
                 .tag("operation", operation)

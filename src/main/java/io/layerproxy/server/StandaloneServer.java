@@ -73,8 +73,10 @@ public final class StandaloneServer implements AutoCloseable {
         var context = new ServletContextHandler("/");
         // the filter decodes keys from the request target itself (RequestPath): Jetty must not refuse to either
         context.getServletHandler().setDecodeAmbiguousURIs(true);
+        // prefetch may begin before Jetty listens: it needs no HTTP, and the status page shows its figures
+        BackgroundTasks tasks = BackgroundTasks.start(proxy, config);
         context.addFilter(
-                new FilterHolder(new LayerProxyFilter(proxy, config)), "/*", EnumSet.of(DispatcherType.REQUEST));
+                new FilterHolder(new LayerProxyFilter(proxy, config, tasks)), "/*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("root", new RootServlet()), "/");
         // on stop, connectors close first, then requests in flight get up to --drain-timeout to finish
         server.setHandler(new GracefulHandler(context));
@@ -83,10 +85,11 @@ public final class StandaloneServer implements AutoCloseable {
             server.start();
         } catch (Exception e) {
             server.stop();
+            tasks.close();
             proxy.close();
             throw e;
         }
-        var started = new StandaloneServer(server, connector, proxy, BackgroundTasks.start(proxy, config));
+        var started = new StandaloneServer(server, connector, proxy, tasks);
         LOG.info(
                 "layerproxy listening on http://{}:{}/",
                 config.listenHost() == null ? "0.0.0.0" : config.listenHost(),

@@ -4,6 +4,7 @@ import io.layerproxy.LayerProxy;
 import io.layerproxy.config.ConfigParser;
 import io.layerproxy.config.LayerProxyConfig;
 import io.layerproxy.ops.InFlight;
+import io.layerproxy.watch.BackgroundTasks;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -40,14 +41,25 @@ public final class LayerProxyFilter implements Filter {
     private OpsHandler ops;
     private RequestLog log;
     private InFlight inFlight = new InFlight();
+    /** The watch loop and prefetch whose figures the status page shows; null when none runs beside this filter. */
+    private BackgroundTasks tasks;
 
     /** For containers: the proxy is found or built in {@link #init(FilterConfig)}. */
     public LayerProxyFilter() {}
 
     /** For programmatic mounting: serves {@code proxy}, which the caller closes; {@code config} gives the rest. */
     public LayerProxyFilter(LayerProxy proxy, LayerProxyConfig config) {
+        this(proxy, config, null);
+    }
+
+    /**
+     * As {@link #LayerProxyFilter(LayerProxy, LayerProxyConfig)}, with the caller's background tasks (the watch loop,
+     * prefetch; the caller closes them), whose figures the status page shows.
+     */
+    public LayerProxyFilter(LayerProxy proxy, LayerProxyConfig config, BackgroundTasks tasks) {
         this.proxy = proxy;
         this.config = config;
+        this.tasks = tasks;
     }
 
     @Override
@@ -59,6 +71,7 @@ public final class LayerProxyFilter implements Filter {
                 proxy = installed.proxy();
                 config = installed.config();
                 inFlight = installed.inFlight();
+                tasks = installed.tasks();
             } else {
                 try {
                     config = ConfigParser.parse(
@@ -72,14 +85,15 @@ public final class LayerProxyFilter implements Filter {
                 owned = LayerProxyListener.Installed.start(config);
                 proxy = owned.proxy();
                 inFlight = owned.inFlight();
+                tasks = owned.tasks();
             }
         }
         handler = new ObjectHandler(proxy, config);
         many = new ManyHandler(proxy, config);
         list = new ListHandler(proxy, config.awsRegion());
         admin = new AdminHandler(proxy, config.adminToken());
-        ops = new OpsHandler(proxy, config, inFlight);
         log = new RequestLog(proxy.meterRegistry());
+        ops = new OpsHandler(proxy, config, inFlight, log, tasks);
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.layerproxy.LayerProxy;
 import io.layerproxy.config.LayerProxyConfig;
 import io.layerproxy.ops.InFlight;
 import io.layerproxy.ops.StatusPage;
+import io.layerproxy.watch.BackgroundTasks;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -25,10 +26,10 @@ final class OpsHandler {
     private final InFlight inFlight;
     private final StatusPage status;
 
-    OpsHandler(LayerProxy proxy, LayerProxyConfig config, InFlight inFlight) {
+    OpsHandler(LayerProxy proxy, LayerProxyConfig config, InFlight inFlight, RequestLog log, BackgroundTasks tasks) {
         this.proxy = proxy;
         this.inFlight = inFlight;
-        this.status = new StatusPage(proxy, config, inFlight);
+        this.status = new StatusPage(proxy, config, inFlight, log::stats, tasks);
     }
 
     /** Handles {@code name} (the path after {@code /_layerproxy/}); false when it is not one of these endpoints. */

@@ -1,6 +1,7 @@
 package io.layerproxy.servlet;
 
 import io.layerproxy.http.BufferSink;
+import io.layerproxy.ops.StatusPage;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.ServletOutputStream;
@@ -10,6 +11,8 @@ import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -43,6 +46,23 @@ final class RequestLog {
 
     RequestLog(MeterRegistry registry) {
         this.registry = registry;
+    }
+
+    /** The requests counted so far, from this log's own counters. */
+    StatusPage.Requests stats() {
+        long total = 0;
+        Map<String, Long> byClass = new TreeMap<>();
+        for (String klass : new String[] {"2xx", "3xx", "4xx", "5xx"}) {
+            byClass.put(klass, 0L);
+        }
+        for (Map.Entry<Tags, Counter> counted : requests.entrySet()) {
+            long n = (long) counted.getValue().count();
+            total += n;
+            byClass.merge(counted.getKey().status() / 100 + "xx", n, Long::sum);
+        }
+        Map<String, Long> servedByLayer = new TreeMap<>();
+        served.forEach((layer, counter) -> servedByLayer.put(layer, (long) counter.count()));
+        return new StatusPage.Requests(total, byClass, servedByLayer);
     }
 
     /** A response that counts the body bytes written through it. */

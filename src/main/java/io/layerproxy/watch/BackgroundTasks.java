@@ -9,6 +9,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,10 +24,21 @@ public final class BackgroundTasks implements AutoCloseable {
 
     private final ScheduledExecutorService scheduler;
     private final ExecutorService fetchers;
+    private volatile @Nullable Prefetcher prefetcher;
+    private volatile @Nullable Watcher watcher;
+
+    /** The watch loop's and the prefetch's figures; null for what is off. */
+    public record Stats(Watcher.@Nullable Stats watch, Prefetcher.@Nullable Stats prefetch) {}
 
     private BackgroundTasks(ScheduledExecutorService scheduler, ExecutorService fetchers) {
         this.scheduler = scheduler;
         this.fetchers = fetchers;
+    }
+
+    public Stats stats() {
+        Watcher w = watcher;
+        Prefetcher p = prefetcher;
+        return new Stats(w == null ? null : w.stats(), p == null ? null : p.stats());
     }
 
     /** Starts prefetch (if any prefixes) and the watch loop (if {@code --watch} > 0); returns at once. */
@@ -36,6 +48,7 @@ public final class BackgroundTasks implements AutoCloseable {
         var tasks = new BackgroundTasks(scheduler, fetchers);
         if (!config.prefetch().isEmpty()) {
             var prefetcher = new Prefetcher(proxy, config.prefetch(), fetchers, FETCH_CONCURRENCY, Clock.systemUTC());
+            tasks.prefetcher = prefetcher;
             scheduler.execute(() -> {
                 try {
                     prefetcher.run();
@@ -49,6 +62,7 @@ public final class BackgroundTasks implements AutoCloseable {
         long seconds = config.watch().toSeconds();
         if (seconds > 0) {
             var watcher = new Watcher(proxy, config.prefetch(), fetchers);
+            tasks.watcher = watcher;
             scheduler.scheduleWithFixedDelay(watcher::pollSafely, seconds, seconds, TimeUnit.SECONDS);
             LOG.info("watch: polling S3 every {} s", seconds);
         }

@@ -44,6 +44,14 @@ public final class Prefetcher {
     /** What a prefetch did. */
     public record Summary(int objects, long bytes, int failed) {}
 
+    /** Where a prefetch stands: objects listed, loaded and failed so far, bytes loaded. */
+    public record Stats(boolean running, long listed, long loaded, long failed, long bytes) {}
+
+    public Stats stats() {
+        return new Stats(
+                running.get() > 0, listedObjects.get(), loadedObjects.get(), failedObjects.get(), loadedBytes.get());
+    }
+
     /** Logs progress and the summary at INFO. */
     public Prefetcher(
             LayerProxy proxy, List<BucketPrefix> prefixes, ExecutorService workers, int concurrency, Clock clock) {

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,12 +29,19 @@ public final class Watcher {
     private final LayerProxy proxy;
     private final List<BucketPrefix> prefixes;
     private final Executor refetch;
-    private final MeterRegistry registry;
+    private final Counter polls;
+    private final Counter failedPolls;
+    private final Counter changes;
+    private final Counter deletions;
     /** When the last complete poll ended, in epoch seconds; 0 before the first. */
     private final AtomicLong lastPoll = new AtomicLong();
 
     /** One poll's outcome. */
     public record Result(int listed, int changed, int deleted, int failedScopes) {}
+
+    /** Every poll so far; {@code lastPoll} null before the first. */
+    public record Stats(
+            long polls, long failedPolls, long changed, long deleted, java.time.@Nullable Instant lastPoll) {}
 
     /**
      * @param prefixes always watched (the prefetched ones), besides the buckets of tracked keys
@@ -43,7 +51,11 @@ public final class Watcher {
         this.proxy = proxy;
         this.prefixes = List.copyOf(prefixes);
         this.refetch = refetch;
-        this.registry = proxy.meterRegistry();
+        MeterRegistry registry = proxy.meterRegistry();
+        this.polls = counter(registry, "layerproxy.watch.polls", "outcome", "ok");
+        this.failedPolls = counter(registry, "layerproxy.watch.polls", "outcome", "failed");
+        this.changes = counter(registry, "layerproxy.watch.changes", "change", "changed");
+        this.deletions = counter(registry, "layerproxy.watch.changes", "change", "deleted");
         Gauge.builder("layerproxy.watch.last.poll", lastPoll, AtomicLong::get)
                 .baseUnit("seconds")
                 .description("when the last watch poll ended (Unix time); 0 before the first")
@@ -90,15 +102,25 @@ public final class Watcher {
                 }
             }
         }
-        count("layerproxy.watch.polls", "outcome", failed == 0 ? "ok" : "failed", 1);
-        count("layerproxy.watch.changes", "change", "changed", changed);
-        count("layerproxy.watch.changes", "change", "deleted", deleted);
+        (failed == 0 ? polls : failedPolls).increment();
+        changes.increment(changed);
+        deletions.increment(deleted);
         lastPoll.set(System.currentTimeMillis() / 1000);
         return new Result(listed, changed, deleted, failed);
     }
 
-    private void count(String name, String tag, String value, int n) {
-        Counter.builder(name).tag(tag, value).register(registry).increment(n);
+    public Stats stats() {
+        long last = lastPoll.get();
+        return new Stats(
+                (long) polls.count(),
+                (long) failedPolls.count(),
+                (long) changes.count(),
+                (long) deletions.count(),
+                last == 0 ? null : java.time.Instant.ofEpochSecond(last));
+    }
+
+    private static Counter counter(MeterRegistry registry, String name, String tag, String value) {
+        return Counter.builder(name).tag(tag, value).register(registry);
     }
 
     /** {@link #poll()} for a scheduler: never throws, so one bad round never stops the loop. */
@@ -109,7 +131,7 @@ public final class Watcher {
                 LOG.info("watch: {} objects listed, {} changed, {} deleted", r.listed(), r.changed(), r.deleted());
             }
         } catch (RuntimeException e) {
-            count("layerproxy.watch.polls", "outcome", "failed", 1);
+            failedPolls.increment();
             LOG.warn("watch: poll failed, retrying next round: {}", e.toString());
         }
     }

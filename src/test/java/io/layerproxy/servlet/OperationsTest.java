@@ -2,6 +2,7 @@ package io.layerproxy.servlet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -313,6 +314,46 @@ class OperationsTest {
             assertEquals(String.valueOf(8 << 20), fields.get("configuration.buffer-memory"));
             assertFalse(new String(json.body(), StandardCharsets.UTF_8).contains(TOKEN));
         }
+    }
+
+    @Test
+    void status_showsTheRequestsOriginWatchAndPrefetchFigures_ofTheStandaloneServer() throws Exception {
+        var s3 = new S3Fixture(s3Server).bucket("ops");
+        for (int i = 0; i < 3; i++) {
+            s3.put("ops", "pre/" + i, S3Fixture.bytes(5000, i));
+        }
+        try (s3;
+                var proxy = ProxyServer.start(
+                        s3.endpoint(), disk, S3Fixture.credentialsEnv(), "prefetch", "ops/pre/", "watch", "1")) {
+            Map<String, String> fields = Map.of();
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline
+                    && !("3".equals(fields.get("prefetch.loaded")) && !"0".equals(fields.get("watch.polls")))) {
+                fields = status(proxy);
+            }
+            assertEquals("3", fields.get("prefetch.listed"), fields.toString());
+            assertEquals("3", fields.get("prefetch.loaded"));
+            assertEquals("15000", fields.get("prefetch.bytes"));
+            assertEquals("done", fields.get("prefetch.state"));
+            assertNotEquals("0", fields.get("watch.polls"), "the watch loop's polls, every second");
+            assertNotEquals("never", fields.get("watch.last poll"));
+
+            proxy.get("/ops/pre/0"); // a hit: prefetched
+            Map<String, String> after = status(proxy);
+            assertEquals("5000", after.get("layers.0.bytes served"), "the hit's body, from memory");
+            assertEquals("0", after.get("origin.bytes served from origin"));
+            assertEquals("15000", after.get("origin.bytes read"), "the prefetch read every byte once");
+            assertEquals(404, proxy.get("/ops/none").statusCode());
+            after = status(proxy);
+            assertEquals("1", after.get("server.4xx"), after.toString());
+            assertTrue(Long.parseLong(after.get("origin.requests")) >= 4, "a list, three GETs, the 404's HEAD");
+        }
+    }
+
+    private static Map<String, String> status(ProxyServer proxy) throws Exception {
+        return flatten(proxy.send(HttpRequest.newBuilder(proxy.uri("/_layerproxy/status?format=json"))
+                        .build())
+                .body());
     }
 
     /** A JSON document as path to scalar, e.g. {@code layers.0.layer}; fails on malformed JSON. */
