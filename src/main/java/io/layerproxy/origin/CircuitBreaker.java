@@ -7,6 +7,8 @@ import io.layerproxy.OriginException;
 import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -19,16 +21,29 @@ import org.slf4j.LoggerFactory;
  * {@code UNAVAILABLE} or {@code TIMEOUT} (each one already retried by the S3 client), calls fail at once for
  * {@link #OPEN_FOR}; then one call goes through as a probe while the others keep failing fast, and its success closes
  * the circuit. Any answer from the origin, even a 403 or a 404, is a success: it is reachable.
+ *
+ * <p>It reflects S3, not one key: failures without an answer (no connection, a timeout) and throttling (503) count
+ * wherever they come from, but a server error S3 answers for a key (a 500 for one malformed key) counts only when the
+ * streak spans {@link #DISTINCT_KEYS_TO_OPEN} keys — one client asking for a bad key again and again cannot switch
+ * off cold misses for everyone. Listings never probe: a watch loop's listing of a large bucket is no quick test of
+ * recovery, so while the circuit is open they fail fast and a read's request probes instead.
  */
 final class CircuitBreaker implements Origin {
     private static final Logger LOG = LoggerFactory.getLogger(CircuitBreaker.class);
     static final int FAILURES_TO_OPEN = 5;
     static final Duration OPEN_FOR = Duration.ofSeconds(5);
+    /** How many keys' answered server errors in one streak count as the origin failing. */
+    static final int DISTINCT_KEYS_TO_OPEN = 3;
 
     private final Origin origin;
     private final Clock clock;
     private final AtomicInteger failuresInARow = new AtomicInteger();
     private final AtomicBoolean probing = new AtomicBoolean();
+    /** The keys of this streak's answered server errors (a few suffice), and whether any failure was origin-wide. */
+    private final Set<Object> streakKeys = ConcurrentHashMap.newKeySet();
+
+    private volatile boolean streakOriginWide;
+    private volatile boolean tripped;
     private volatile long openUntilMillis;
 
     CircuitBreaker(Origin origin, Clock clock) {
@@ -38,7 +53,7 @@ final class CircuitBreaker implements Origin {
 
     /** True while calls fail fast. */
     boolean open() {
-        return failuresInARow.get() >= FAILURES_TO_OPEN;
+        return tripped;
     }
 
     @Override
@@ -63,7 +78,7 @@ final class CircuitBreaker implements Origin {
 
     @Override
     public void list(String bucket, String prefix, Consumer<Listed> each) {
-        call(bucket, () -> {
+        listing(bucket, () -> {
             origin.list(bucket, prefix, each);
             return null;
         });
@@ -71,7 +86,7 @@ final class CircuitBreaker implements Origin {
 
     @Override
     public ListPage listPage(ListRequest request) {
-        return call(request.bucket(), () -> origin.listPage(request));
+        return listing(request.bucket(), () -> origin.listPage(request));
     }
 
     @Override
@@ -84,13 +99,25 @@ final class CircuitBreaker implements Origin {
         origin.close();
     }
 
+    /** A listing: as {@link #call}, but while the circuit is open it fails fast and never probes. */
+    private <T> T listing(Object what, Supplier<T> call) {
+        if (open()) {
+            throw failingFast(what);
+        }
+        return call(what, call);
+    }
+
+    private OriginException failingFast(Object what) {
+        return new OriginException(
+                OriginException.Kind.UNAVAILABLE,
+                "S3 is failing; " + what + " was not asked (tried again every " + OPEN_FOR.toSeconds() + " s)");
+    }
+
     private <T> T call(Object what, Supplier<T> call) {
         boolean probe = false;
         if (open()) {
             if (clock.millis() < openUntilMillis || !probing.compareAndSet(false, true)) {
-                throw new OriginException(
-                        OriginException.Kind.UNAVAILABLE,
-                        "S3 is failing; " + what + " was not asked (tried again every " + OPEN_FOR.toSeconds() + " s)");
+                throw failingFast(what);
             }
             probe = true;
         }
@@ -100,7 +127,7 @@ final class CircuitBreaker implements Origin {
             return result;
         } catch (OriginException e) {
             if (e.isOutage()) {
-                failed(e);
+                failed(e, what);
             } else {
                 succeeded();
             }
@@ -113,16 +140,29 @@ final class CircuitBreaker implements Origin {
     }
 
     private void succeeded() {
-        if (failuresInARow.get() != 0 && failuresInARow.getAndSet(0) >= FAILURES_TO_OPEN) {
+        if (failuresInARow.get() != 0) {
+            failuresInARow.set(0);
+            streakKeys.clear();
+            streakOriginWide = false;
+        }
+        if (tripped) {
+            tripped = false;
             LOG.info("S3 answers again: requests go through");
         }
     }
 
-    private void failed(OriginException e) {
+    private void failed(OriginException e, Object what) {
+        // no answer at all, or S3 throttling: the origin as a whole; an answered server error: that key's, so far
+        if (e.status() == 0 || e.status() == 503) {
+            streakOriginWide = true;
+        } else if (streakKeys.size() < DISTINCT_KEYS_TO_OPEN) {
+            streakKeys.add(what);
+        }
         int failures = failuresInARow.incrementAndGet();
-        if (failures >= FAILURES_TO_OPEN) {
+        if (failures >= FAILURES_TO_OPEN && (streakOriginWide || streakKeys.size() >= DISTINCT_KEYS_TO_OPEN)) {
             openUntilMillis = clock.millis() + OPEN_FOR.toMillis();
-            if (failures == FAILURES_TO_OPEN) {
+            if (!tripped) {
+                tripped = true;
                 LOG.warn(
                         "S3 failed {} times in a row (last: {}); failing fast, serving cached copies, and trying"
                                 + " again every {} s",

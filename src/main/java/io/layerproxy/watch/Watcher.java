@@ -125,6 +125,11 @@ public final class Watcher {
 
     /** {@link #poll()} for a scheduler: never throws, so one bad round never stops the loop. */
     void pollSafely() {
+        if (proxy.originCircuitOpen()) {
+            // S3 is failing: the next read's request probes it; a bucket listing would only fail fast
+            LOG.debug("watch: S3 is failing; this round is skipped");
+            return;
+        }
         try {
             Result r = poll();
             if (r.changed() + r.deleted() > 0) {
