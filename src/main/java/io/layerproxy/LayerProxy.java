@@ -58,7 +58,14 @@ public final class LayerProxy implements AutoCloseable {
                 b.layers,
                 origin,
                 new ReadCore.Settings(
-                        b.blockSize, b.bufferMemory, b.maxAge, b.negativeTtl, b.staleIfError, b.buckets, b.clock),
+                        b.blockSize,
+                        b.bufferMemory,
+                        b.maxAge,
+                        b.negativeTtl,
+                        b.staleIfError,
+                        b.originTimeout,
+                        b.buckets,
+                        b.clock),
                 registry);
     }
 
@@ -233,6 +240,7 @@ public final class LayerProxy implements AutoCloseable {
         private int blockSize = 1 << 20;
         private Duration maxAge = Duration.ofSeconds(60);
         private Clock clock = Clock.systemUTC();
+        private Duration originTimeout = Duration.ofSeconds(30);
         private Set<String> buckets = Set.of();
         private Duration negativeTtl = Duration.ofSeconds(10);
         private Duration staleIfError = Duration.ofDays(1);
@@ -293,6 +301,19 @@ public final class LayerProxy implements AutoCloseable {
                 throw new IllegalArgumentException("buffer-memory must not be negative, was: " + bytes);
             }
             this.bufferMemory = bytes;
+            return this;
+        }
+
+        /**
+         * How long one block may take to arrive from the origin once its read began (default 30 s): an origin that
+         * trickles a few bytes at a time, never silent long enough for a socket timeout, fails like a silent one.
+         * With 1 MiB blocks and 30 s, the slowest origin accepted sends 35 KB/s.
+         */
+        public Builder originTimeout(Duration originTimeout) {
+            if (originTimeout.isNegative() || originTimeout.isZero()) {
+                throw new IllegalArgumentException("origin-timeout must be > 0, was: " + originTimeout);
+            }
+            this.originTimeout = originTimeout;
             return this;
         }
 

@@ -60,4 +60,20 @@ class StalledOriginTest {
             }
         }
     }
+
+    @Test
+    void anOriginThatTrickles_failsTheRequestWithinTwiceTheOriginTimeout() throws Exception {
+        try (var s3 = new S3Fixture(S3).bucket("stall").put("stall", "obj", S3Fixture.bytes(SIZE, 3));
+                // headers and a little body, then a byte every 200 ms: never silent for the 1 s socket timeout
+                var relay = StallingRelay.trickling(s3.endpoint(), 20_000, 200);
+                var proxy = ProxyServer.start(
+                        relay.uri(), disk, S3Fixture.credentialsEnv(), "origin-timeout", "1", "block-size", "64k")) {
+            // without a block deadline this waited 60 s per block (a trickle is never silent): the bound catches
+            // that, generously enough for a busy machine
+            int status = assertTimeoutPreemptively(
+                    Duration.ofSeconds(30), () -> proxy.get("/stall/obj").statusCode());
+
+            assertEquals(504, status);
+        }
+    }
 }

@@ -4,6 +4,7 @@ import io.layerproxy.LayerProxy;
 import io.layerproxy.ObjectInfo;
 import io.layerproxy.ObjectKey;
 import io.layerproxy.Origin;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,6 +28,9 @@ final class BlockPipeline implements AutoCloseable {
     final List<GuardedLayer> layers;
     final Origin origin;
     final int blockSize;
+    /** How long one block may take from the origin once its read began (the origin timeout): see ReadAhead. */
+    final Duration blockDeadline;
+
     final BlockBudget budget;
     final StoreQueue store;
     final Flights flights = new Flights();
@@ -36,10 +40,17 @@ final class BlockPipeline implements AutoCloseable {
     /** Threads reading origin bodies a block ahead of their readers (one per origin read in progress). */
     final ExecutorService readAheadThreads = Executors.newCachedThreadPool(daemon("layerproxy-read-ahead"));
 
-    BlockPipeline(List<GuardedLayer> layers, Origin origin, int blockSize, long budgetBytes, ProxyMetrics metrics) {
+    BlockPipeline(
+            List<GuardedLayer> layers,
+            Origin origin,
+            int blockSize,
+            long budgetBytes,
+            Duration blockDeadline,
+            ProxyMetrics metrics) {
         this.layers = layers;
         this.origin = origin;
         this.blockSize = blockSize;
+        this.blockDeadline = blockDeadline;
         this.budget = new BlockBudget(budgetBytes, blockSize);
         // half the budget may wait for the store; the rest keeps reads flowing past a slow disk
         this.store = new StoreQueue(budget.bytes() / 2, 1000);

@@ -91,6 +91,7 @@ final class OriginFill {
                     nextIndex,
                     lastIndex,
                     index -> pipe.blockLength(info, index),
+                    pipe.blockDeadline,
                     pipe.budget,
                     pipe.readAheadThreads,
                     md5,

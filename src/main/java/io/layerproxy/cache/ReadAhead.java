@@ -3,10 +3,12 @@ package io.layerproxy.cache;
 import io.layerproxy.OriginException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -39,6 +41,7 @@ final class ReadAhead implements AutoCloseable {
             long first,
             long last,
             LongToIntFunction lengthOf,
+            Duration blockDeadline,
             BlockBudget budget,
             ExecutorService threads,
             MessageDigest md5,
@@ -53,8 +56,15 @@ final class ReadAhead implements AutoCloseable {
                 try {
                     block = budget.take(BUDGET_WAIT_SECONDS, TimeUnit.SECONDS, what);
                     ByteBuffer into = block.fillBuffer().limit(expected);
+                    // the socket timeout catches silence; this catches an origin trickling a few bytes at a time
+                    long deadline = System.nanoTime() + blockDeadline.toNanos();
                     while (into.hasRemaining() && channel.read(into) >= 0) {
                         // straight into the block's buffer, through the channel's small transfer array
+                        if (into.hasRemaining() && System.nanoTime() - deadline > 0) {
+                            throw new SocketTimeoutException("origin sent block " + index + " of " + what
+                                    + " too slowly: " + into.position() + " of " + expected + " bytes in "
+                                    + blockDeadline.toSeconds() + " s");
+                        }
                     }
                     int n = into.position();
                     block.filled(n);

@@ -27,6 +27,7 @@ public final class ReadCore implements AutoCloseable {
             Duration maxAge,
             Duration negativeTtl,
             Duration staleIfError,
+            Duration originTimeout,
             Set<String> buckets,
             Clock clock) {}
 
@@ -64,7 +65,8 @@ public final class ReadCore implements AutoCloseable {
         long budget = settings.bufferMemory() > 0
                 ? settings.bufferMemory()
                 : defaultBufferMemory(layers, settings.blockSize());
-        this.blocks = new BlockPipeline(this.layers, origin, settings.blockSize(), budget, metrics);
+        this.blocks =
+                new BlockPipeline(this.layers, origin, settings.blockSize(), budget, settings.originTimeout(), metrics);
         metrics.registerPipeline(blocks);
         this.buckets = Set.copyOf(settings.buckets());
     }

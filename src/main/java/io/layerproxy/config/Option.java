@@ -87,7 +87,8 @@ public enum Option {
             "LAYERPROXY_ORIGIN_TIMEOUT",
             "30",
             "SECONDS",
-            "Seconds S3 may stay silent (connecting, or mid-body) before the read fails: 504, or an aborted response."),
+            "Seconds S3 may stay silent (connecting, or mid-body), and the longest one block may take to arrive, before"
+                    + " the read fails: 504, or an aborted response."),
     STALE_IF_ERROR(
             "stale-if-error",
             "LAYERPROXY_STALE_IF_ERROR",
