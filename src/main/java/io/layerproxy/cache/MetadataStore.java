@@ -32,6 +32,10 @@ final class MetadataStore {
     private final Clock clock;
     private final Duration maxAge;
     private final Duration negativeTtl;
+    private final NegativeCache negatives = new NegativeCache();
+    /** Where a remembered "does not exist" is reported to come from (X-Cache-Layer): it is held in memory. */
+    private static final String NEGATIVES = "memory";
+
     private final Duration staleIfError;
     private final ProxyMetrics metrics;
     private final Set<ObjectKey> tracked = ConcurrentHashMap.newKeySet();
@@ -50,6 +54,7 @@ final class MetadataStore {
         this.origin = origin;
         this.clock = clock;
         this.maxAge = maxAge;
+        metrics.registerNegatives(negatives);
         this.negativeTtl = negativeTtl;
         this.staleIfError = staleIfError;
         this.metrics = metrics;
@@ -137,6 +142,13 @@ final class MetadataStore {
      * without counting a hit or miss — a look again before asking the origin, not a client's read.
      */
     private Seen inLayers(ObjectKey key, String metaKey, Instant now, boolean secondLook) {
+        Instant missingSince = negatives.get(key);
+        if (missingSince != null) {
+            if (missingSince.plus(negativeTtl).isAfter(now)) {
+                return new Seen(new Lookup(null, NEGATIVES), null, null);
+            }
+            negatives.remove(key); // expired: ask the origin
+        }
         for (int i = 0, n = secondLook ? Math.min(1, layers.size()) : layers.size(); i < n; i++) {
             GuardedLayer layer = layers.get(i);
             byte[] raw = secondLook ? layer.peek(metaKey) : layer.get(metaKey);
@@ -212,12 +224,12 @@ final class MetadataStore {
                 answer = stale == null ? origin.head(key) : origin.revalidate(key, stale);
             }
             if (answer == null) {
-                if (negativeTtl.isZero()) {
-                    GuardedLayer.removeEverywhere(layers, metaKey);
-                } else {
-                    GuardedLayer.putEverywhere(layers, metaKey, InfoCodec.encodeMissing(now));
+                GuardedLayer.removeEverywhere(layers, metaKey); // a version cached before is gone
+                if (!negativeTtl.isZero()) {
+                    negatives.put(key, now);
                 }
             } else {
+                negatives.remove(key);
                 answer = answer.validatedAt(now);
                 // blocks in flight before the metadata is findable: nobody who finds it starts a second GET
                 body = fetched == null ? null : lead(leader, answer, fetched.body());
@@ -273,7 +285,7 @@ final class MetadataStore {
 
     Cached cached(ObjectKey key) {
         String metaKey = metaKey(key);
-        boolean found = false;
+        boolean found = negatives.get(key) != null;
         for (GuardedLayer layer : layers) {
             byte[] raw = layer.get(metaKey);
             if (raw != null) {
@@ -289,6 +301,7 @@ final class MetadataStore {
 
     /** Forgets the key's metadata in every layer, and stops tracking it. */
     void forget(ObjectKey key) {
+        negatives.remove(key);
         tracked.remove(key);
         GuardedLayer.removeEverywhere(layers, metaKey(key));
     }

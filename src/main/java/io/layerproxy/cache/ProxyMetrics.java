@@ -25,6 +25,15 @@ final class ProxyMetrics {
         this.metadataWaits = flightWaits(registry, "metadata");
     }
 
+    /** How many "does not exist" answers are remembered (bounded by {@link NegativeCache#MAX_ENTRIES}). */
+    void registerNegatives(NegativeCache negatives) {
+        Gauge.builder("layerproxy.negative.entries", negatives, NegativeCache::size)
+                .description("\"does not exist\" answers remembered for the negative TTL, at most "
+                        + NegativeCache.MAX_ENTRIES)
+                .strongReference(true)
+                .register(registry);
+    }
+
     /** Readers that waited for another reader's request (a block or the metadata) instead of sending their own. */
     long flightWaits() {
         return (long) (blockWaits.count() + metadataWaits.count());

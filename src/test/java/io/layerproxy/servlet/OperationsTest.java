@@ -126,14 +126,15 @@ class OperationsTest {
                             == 2,
                     "a latency histogram");
             assertEquals(10_000, sample(m, "layerproxy_origin_bytes_total", ""));
-            // memory: metadata of a, its block, and the "does not exist" of missing
-            assertEquals(3, sample(m, "layerproxy_layer_entries", "layer=\"memory\""));
-            assertEquals(3, sample(m, "layerproxy_layer_entries", "layer=\"disk\""));
+            // memory: metadata of a and its block; the "does not exist" of missing is kept apart from the layers
+            assertEquals(2, sample(m, "layerproxy_layer_entries", "layer=\"memory\""));
+            assertEquals(2, sample(m, "layerproxy_layer_entries", "layer=\"disk\""));
+            assertEquals(1, sample(m, "layerproxy_negative_entries", ""));
             assertTrue(sample(m, "layerproxy_layer_bytes", "layer=\"disk\"") >= 10_000);
             assertEquals(32 << 20, sample(m, "layerproxy_layer_capacity_bytes", "layer=\"memory\""));
             assertTrue(
                     sample(m, "layerproxy_layer_gets_total", "layer=\"memory\",result=\"hit\"") >= 3,
-                    "metadata and block of the hit, metadata of the HEAD and of the second 404");
+                    "metadata and block of the hit, metadata of the HEAD");
             assertEquals(
                     0,
                     sample(m, "layerproxy_layer_gets_total", "layer=\"disk\",result=\"hit\""),
