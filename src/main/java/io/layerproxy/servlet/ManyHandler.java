@@ -1,9 +1,5 @@
 package io.layerproxy.servlet;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import io.layerproxy.CachedObject;
 import io.layerproxy.LayerProxy;
 import io.layerproxy.ObjectBody;
@@ -14,7 +10,6 @@ import io.layerproxy.config.LayerProxyConfig;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
-import org.apache.commons.io.input.BoundedInputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,18 +25,12 @@ import org.slf4j.LoggerFactory;
  * of the objects, streamed through the cache entry by entry, never held whole. Objects that cannot be read
  * before their first byte are listed in a final {@code errors.txt} entry; a failure inside an entry aborts the
  * response, so a zip that completes is never missing bytes.
+ *
+ * <p>Bounded before it spends: repeated keys and prefixes (and prefixes inside another) are asked once, at most
+ * {@link #MAX_PREFIXES} prefixes are listed, and a listing stops as soon as it passes {@code many-max-entries}.
  */
 final class ManyHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ManyHandler.class);
-    /** Largest request body: a JSON array of keys. */
-    static final int MAX_BODY_BYTES = 1 << 20;
-
-    private static final JsonFactory JSON = JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder()
-                    .maxNestingDepth(2)
-                    .maxStringLength(4096)
-                    .build())
-            .build();
 
     private final LayerProxy proxy;
     private final int maxEntries;
@@ -54,17 +42,6 @@ final class ManyHandler {
         this.maxBytes = config.manyMaxBytes();
     }
 
-    /** The request could not be honoured; the status and message go to the client. */
-    private static final class Rejected extends Exception {
-        private static final long serialVersionUID = 1L;
-        final int status;
-
-        Rejected(int status, String message) {
-            super(message, null, false, false);
-            this.status = status;
-        }
-    }
-
     void handle(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         if (!"POST".equals(req.getMethod())) {
             resp.setHeader("Allow", "POST");
@@ -74,13 +51,16 @@ final class ManyHandler {
         }
         Map<ObjectKey, CachedObject> entries = new LinkedHashMap<>();
         List<String> errors = new ArrayList<>();
+        List<OriginException> failures = new ArrayList<>();
         try {
-            resolve(parse(req), entries, errors);
-        } catch (Rejected e) {
+            resolve(ManyRequest.distinct(ManyRequest.parse(req, maxEntries)), entries, errors, failures);
+        } catch (ManyRequest.Rejected e) {
             Responses.error(resp, e.status, e.getMessage());
             return;
-        } catch (OriginException e) {
-            Responses.failure(req, resp, e, null);
+        }
+        if (entries.isEmpty() && !failures.isEmpty()) {
+            // nothing could be read because S3 failed: its error, not a zip of errors
+            Responses.failure(req, resp, failures.get(0), null);
             return;
         }
         resp.setStatus(HttpServletResponse.SC_OK);
@@ -99,43 +79,21 @@ final class ManyHandler {
         zip.finish();
     }
 
-    private List<String> parse(HttpServletRequest req) throws IOException, Rejected {
-        // read up to the limit even when Content-Length is over it: answering before the client finished sending
-        // lets the connection close under it, and it may never see the 413
-        InputStream body = BoundedInputStream.builder()
-                .setInputStream(req.getInputStream())
-                .setMaxCount(MAX_BODY_BYTES + 1L)
-                .get();
-        byte[] bytes = body.readAllBytes();
-        if (bytes.length > MAX_BODY_BYTES) {
-            throw new Rejected(
-                    HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE, "request body over " + MAX_BODY_BYTES + " bytes");
+    /** Thrown from a listing's callback to stop it once the zip is over its entry limit. */
+    private static final class ListingStopped extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ListingStopped() {
+            super(null, null, false, false);
         }
-        List<String> items = new ArrayList<>();
-        try (JsonParser json = JSON.createParser(bytes)) {
-            if (json.nextToken() != JsonToken.START_ARRAY) {
-                throw notAnArray();
-            }
-            for (JsonToken t = json.nextToken(); t != JsonToken.END_ARRAY; t = json.nextToken()) {
-                if (t != JsonToken.VALUE_STRING) {
-                    throw notAnArray();
-                }
-                items.add(json.getText());
-                if (items.size() > maxEntries) {
-                    throw tooMany(items.size() + "+");
-                }
-            }
-            if (json.nextToken() != null) {
-                throw notAnArray();
-            }
-        } catch (com.fasterxml.jackson.core.JacksonException e) {
-            throw notAnArray();
-        }
-        return items;
     }
 
-    private void resolve(List<String> items, Map<ObjectKey, CachedObject> entries, List<String> errors)
-            throws Rejected {
+    private void resolve(
+            List<String> items,
+            Map<ObjectKey, CachedObject> entries,
+            List<String> errors,
+            List<OriginException> failures)
+            throws ManyRequest.Rejected {
         long total = 0;
         for (String item : items) {
             if (item.endsWith("*")) {
@@ -143,7 +101,7 @@ final class ManyHandler {
                 int slash = pattern.indexOf('/');
                 String bucket = slash < 0 ? pattern : pattern.substring(0, slash);
                 if (!ObjectKey.isValidBucket(bucket)) {
-                    throw new Rejected(
+                    throw new ManyRequest.Rejected(
                             HttpServletResponse.SC_BAD_REQUEST, "invalid entry: " + Responses.abbreviate(item));
                 }
                 if (!proxy.allows(bucket)) {
@@ -151,13 +109,23 @@ final class ManyHandler {
                     continue;
                 }
                 List<ObjectKey> expanded = new ArrayList<>();
-                proxy.list(bucket, slash < 0 ? "" : pattern.substring(slash + 1), listed -> {
-                    if (expanded.size() <= maxEntries) {
+                int room = maxEntries - entries.size();
+                try {
+                    proxy.list(bucket, slash < 0 ? "" : pattern.substring(slash + 1), listed -> {
                         expanded.add(listed.key());
-                    }
-                });
+                        if (expanded.size() > room) {
+                            throw new ListingStopped(); // over the limit already: no more pages
+                        }
+                    });
+                } catch (ListingStopped e) {
+                    throw tooMany(entries.size() + expanded.size() + "+");
+                } catch (OriginException e) {
+                    errors.add(item + ": listing failed: " + e.getMessage());
+                    failures.add(e);
+                    continue;
+                }
                 for (ObjectKey key : expanded) {
-                    total = add(key, entries, errors, total);
+                    total = add(key, entries, errors, failures, total);
                 }
                 if (expanded.isEmpty()) {
                     errors.add(item + ": no such objects");
@@ -167,16 +135,21 @@ final class ManyHandler {
                 try {
                     key = ObjectKey.parse(item);
                 } catch (IllegalArgumentException e) {
-                    throw new Rejected(
+                    throw new ManyRequest.Rejected(
                             HttpServletResponse.SC_BAD_REQUEST, "invalid entry: " + Responses.abbreviate(item));
                 }
-                total = add(key, entries, errors, total);
+                total = add(key, entries, errors, failures, total);
             }
         }
     }
 
-    private long add(ObjectKey key, Map<ObjectKey, CachedObject> entries, List<String> errors, long total)
-            throws Rejected {
+    private long add(
+            ObjectKey key,
+            Map<ObjectKey, CachedObject> entries,
+            List<String> errors,
+            List<OriginException> failures,
+            long total)
+            throws ManyRequest.Rejected {
         if (entries.containsKey(key)) {
             return total;
         }
@@ -184,7 +157,15 @@ final class ManyHandler {
             errors.add(key + ": skipped, not a safe path inside a zip");
             return total;
         }
-        CachedObject lookup = proxy.read(key, ReadSpec.METADATA); // holds no body: nothing to close
+        CachedObject lookup;
+        try {
+            lookup = proxy.read(key, ReadSpec.METADATA); // holds no body: nothing to close
+        } catch (OriginException e) {
+            // that key's failure (a 500 for it, a timeout): the zip goes on without it
+            errors.add(key + ": " + e.getMessage());
+            failures.add(e);
+            return total;
+        }
         if (!lookup.found()) {
             errors.add(key + ": no such object");
             return total;
@@ -195,7 +176,7 @@ final class ManyHandler {
         }
         long sum = total + lookup.info().size();
         if (sum > maxBytes) {
-            throw new Rejected(
+            throw new ManyRequest.Rejected(
                     HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE,
                     "objects total more than many-max-bytes (" + maxBytes + ")");
         }
@@ -236,15 +217,9 @@ final class ManyHandler {
         return true;
     }
 
-    private Rejected tooMany(String count) {
-        return new Rejected(
+    private ManyRequest.Rejected tooMany(String count) {
+        return new ManyRequest.Rejected(
                 HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE,
                 "more than many-max-entries (" + maxEntries + ") objects: " + count);
-    }
-
-    private static Rejected notAnArray() {
-        return new Rejected(
-                HttpServletResponse.SC_BAD_REQUEST,
-                "body must be a JSON array of \"bucket/key\" strings (a trailing * expands a prefix)");
     }
 }

@@ -146,7 +146,7 @@ class ManyZipTest {
             }) {
                 assertEquals(400, post(proxy, bad).statusCode(), bad);
             }
-            String huge = "[\"" + "x".repeat(ManyHandler.MAX_BODY_BYTES) + "\"]";
+            String huge = "[\"" + "x".repeat(ManyRequest.MAX_BODY_BYTES) + "\"]";
             assertEquals(413, post(proxy, huge).statusCode());
         }
     }
@@ -174,6 +174,71 @@ class ManyZipTest {
                     IOException.class,
                     () -> unzip(
                             post(proxy, "[\"docs/a.txt\", \"docs/img/2.png\"]").body()));
+        }
+    }
+
+    @Test
+    void repeatedAndCoveredPrefixes_areListedOnce() throws Exception {
+        try (var proxy = proxy()) {
+            String twenty = String.join(",", java.util.Collections.nCopies(20, "\"docs/img/*\""));
+            HttpResponse<byte[]> response =
+                    post(proxy, "[" + twenty + ", \"docs/img/1*\", \"docs/*\", \"docs*\", \"docs/a.txt\"]");
+
+            assertEquals(200, response.statusCode());
+            assertEquals(1, proxy.origin().lists(), "docs/* covers the rest: one listing");
+            Map<String, byte[]> zip = unzip(response.body());
+            assertEquals(
+                    java.util.List.of("docs/a.txt", "docs/img/1.png", "docs/img/2.png", "errors.txt"),
+                    java.util.List.copyOf(zip.keySet()),
+                    "each object once (the unsafe name goes to errors.txt)");
+        }
+    }
+
+    @Test
+    void moreThanAHundredPrefixes_are413_beforeAnyListing() throws Exception {
+        try (var proxy = proxy()) {
+            StringBuilder json = new StringBuilder("[");
+            for (int i = 0; i <= ManyRequest.MAX_PREFIXES; i++) {
+                json.append(i == 0 ? "" : ",").append("\"docs/p").append(i).append("/*\"");
+            }
+            HttpResponse<byte[]> response = post(proxy, json.append("]").toString());
+
+            assertEquals(413, response.statusCode());
+            assertEquals(0, proxy.origin().lists());
+        }
+    }
+
+    @Test
+    void aKeyTheOriginFails_goesToErrorsTxt_andTheZipGoesOn() throws Exception {
+        try (var proxy = ProxyServer.start(
+                s3.endpoint(),
+                disk,
+                S3Fixture.credentialsEnv(),
+                origin -> new io.layerproxy.testing.ForwardingOrigin(origin) {
+                    @Override
+                    public io.layerproxy.ObjectInfo head(io.layerproxy.ObjectKey key) {
+                        if (key.key().equals("img/1.png")) {
+                            throw new io.layerproxy.OriginException(
+                                    io.layerproxy.OriginException.Kind.UNAVAILABLE,
+                                    "S3 answered 500 to HEAD " + key,
+                                    500,
+                                    "InternalError",
+                                    null);
+                        }
+                        return super.head(key);
+                    }
+                })) {
+            HttpResponse<byte[]> response = post(proxy, "[\"docs/a.txt\", \"docs/img/1.png\", \"docs/img/2.png\"]");
+
+            assertEquals(200, response.statusCode());
+            Map<String, byte[]> zip = unzip(response.body());
+            assertEquals(
+                    java.util.List.of("docs/a.txt", "docs/img/2.png", "errors.txt"),
+                    java.util.List.copyOf(zip.keySet()));
+            assertTrue(
+                    new String(zip.get("errors.txt"), StandardCharsets.UTF_8)
+                            .startsWith("docs/img/1.png: S3 answered 500"),
+                    new String(zip.get("errors.txt"), StandardCharsets.UTF_8));
         }
     }
 }
