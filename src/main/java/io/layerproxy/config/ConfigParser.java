@@ -131,6 +131,9 @@ public final class ConfigParser {
         int manyMaxEntries =
                 (int) integer(Option.MANY_MAX_ENTRIES, entries, entries, 1, 1_000_000, "between 1 and 1000000");
         long manyMaxBytes = size(Option.MANY_MAX_BYTES, values.single(Option.MANY_MAX_BYTES), 1);
+        String concurrent = values.single(Option.MANY_MAX_CONCURRENT);
+        int manyMaxConcurrent =
+                (int) integer(Option.MANY_MAX_CONCURRENT, concurrent, concurrent, 1, 1000, "between 1 and 1000");
 
         return new LayerProxyConfig(
                 host,
@@ -153,6 +156,7 @@ public final class ConfigParser {
                 token,
                 manyMaxEntries,
                 manyMaxBytes,
+                manyMaxConcurrent,
                 originTimeout(values.single(Option.ORIGIN_TIMEOUT)),
                 seconds(Option.STALE_IF_ERROR, values.single(Option.STALE_IF_ERROR)),
                 seconds(Option.DRAIN_TIMEOUT, values.single(Option.DRAIN_TIMEOUT)));

@@ -25,6 +25,7 @@ import java.util.TreeSet;
  * @param bufferMemory   the memory budget for blocks in transit; 0 picks it from the direct memory
  * @param manyMaxEntries most objects in one {@code POST /_many/} zip
  * @param manyMaxBytes   most object bytes in one {@code POST /_many/} zip
+ * @param manyMaxConcurrent most {@code POST /_many/} zips built at once
  * @param originTimeout  how long S3 may stay silent before a read fails
  * @param staleIfError   how long past max-age cached metadata is still served while S3 fails; zero is off
  * @param drainTimeout   how long downloads in progress may take to finish when the proxy shuts down
@@ -50,6 +51,7 @@ public record LayerProxyConfig(
         String adminToken,
         int manyMaxEntries,
         long manyMaxBytes,
+        int manyMaxConcurrent,
         Duration originTimeout,
         Duration staleIfError,
         Duration drainTimeout) {
@@ -97,6 +99,7 @@ public record LayerProxyConfig(
         d.put("drain-timeout", String.valueOf(drainTimeout.toSeconds()));
         d.put("many-max-entries", String.valueOf(manyMaxEntries));
         d.put("many-max-bytes", String.valueOf(manyMaxBytes));
+        d.put("many-max-concurrent", String.valueOf(manyMaxConcurrent));
         return d;
     }
 

@@ -112,7 +112,14 @@ public enum Option {
             "LAYERPROXY_MANY_MAX_BYTES",
             "10g",
             "BYTES",
-            "Most bytes of objects one POST /_many/ zip may hold (k, m, g, t suffixes accepted).");
+            "Most bytes of objects one POST /_many/ zip may hold (k, m, g, t suffixes accepted)."),
+    MANY_MAX_CONCURRENT(
+            "many-max-concurrent",
+            "LAYERPROXY_MANY_MAX_CONCURRENT",
+            "4",
+            "COUNT",
+            "Most POST /_many/ zips built at once; more are refused with 503 and Retry-After, so long zips and slow"
+                    + " bodies never take the threads hits need.");
 
     private final String name;
     private final String env;

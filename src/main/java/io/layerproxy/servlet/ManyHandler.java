@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Semaphore;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.slf4j.Logger;
@@ -35,9 +36,12 @@ final class ManyHandler {
     private final LayerProxy proxy;
     private final int maxEntries;
     private final long maxBytes;
+    /** Zips being built (their bodies read included): a bound, so they never take the threads hits need. */
+    private final Semaphore building;
 
     ManyHandler(LayerProxy proxy, LayerProxyConfig config) {
         this.proxy = proxy;
+        this.building = new Semaphore(config.manyMaxConcurrent());
         this.maxEntries = config.manyMaxEntries();
         this.maxBytes = config.manyMaxBytes();
     }
@@ -49,6 +53,22 @@ final class ManyHandler {
                     resp, HttpServletResponse.SC_METHOD_NOT_ALLOWED, "POST a JSON array of \"bucket/key\" to /_many/");
             return;
         }
+        if (!building.tryAcquire()) {
+            resp.setHeader("Retry-After", "5");
+            Responses.error(
+                    resp,
+                    HttpServletResponse.SC_SERVICE_UNAVAILABLE,
+                    "too many /_many/ zips in progress (many-max-concurrent); retry later");
+            return;
+        }
+        try {
+            build(req, resp);
+        } finally {
+            building.release();
+        }
+    }
+
+    private void build(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         Map<ObjectKey, CachedObject> entries = new LinkedHashMap<>();
         List<String> errors = new ArrayList<>();
         List<OriginException> failures = new ArrayList<>();

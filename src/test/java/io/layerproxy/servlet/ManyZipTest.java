@@ -241,4 +241,47 @@ class ManyZipTest {
                     new String(zip.get("errors.txt"), StandardCharsets.UTF_8));
         }
     }
+
+    @Test
+    void zipsBeyondManyMaxConcurrent_are503WithRetryAfter_atOnce() throws Exception {
+        var inside = new java.util.concurrent.CountDownLatch(1);
+        var release = new java.util.concurrent.CountDownLatch(1);
+        try (var proxy = ProxyServer.start(
+                s3.endpoint(),
+                disk,
+                S3Fixture.credentialsEnv(),
+                origin -> new io.layerproxy.testing.ForwardingOrigin(origin) {
+                    @Override
+                    public io.layerproxy.ObjectInfo head(io.layerproxy.ObjectKey key) {
+                        if (key.key().equals("a.txt")) {
+                            inside.countDown();
+                            try {
+                                release.await(); // the first zip is being built until the test lets it go
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                        return super.head(key);
+                    }
+                },
+                "many-max-concurrent",
+                "1")) {
+            var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return post(proxy, "[\"docs/a.txt\"]");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertTrue(inside.await(30, java.util.concurrent.TimeUnit.SECONDS));
+
+            HttpResponse<byte[]> second = post(proxy, "[\"docs/img/1.png\"]");
+            assertEquals(503, second.statusCode());
+            assertEquals("5", second.headers().firstValue("Retry-After").orElseThrow());
+            release.countDown();
+            assertEquals(
+                    200, first.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode());
+            assertEquals(200, post(proxy, "[\"docs/img/1.png\"]").statusCode(), "a slot again");
+        }
+    }
 }
