@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
@@ -71,11 +72,19 @@ public final class Watcher {
         int failed = 0;
         Set<ObjectKey> tracked = Set.copyOf(proxy.trackedKeys());
         for (BucketPrefix scope : scopes(tracked)) {
-            Set<ObjectKey> seen = new HashSet<>();
+            // memory grows with what is tracked, not with the bucket: only tracked keys are remembered as unseen
+            Set<ObjectKey> unseen = new HashSet<>();
+            for (ObjectKey key : tracked) {
+                if (key.bucket().equals(scope.bucket()) && key.key().startsWith(scope.prefix())) {
+                    unseen.add(key);
+                }
+            }
+            int[] count = {0};
             List<ObjectKey> changedKeys = new ArrayList<>();
             try {
                 proxy.list(scope.bucket(), scope.prefix(), entry -> {
-                    seen.add(entry.key());
+                    count[0]++;
+                    unseen.remove(entry.key());
                     if (proxy.reconcile(entry)) {
                         changedKeys.add(entry.key());
                     }
@@ -85,21 +94,17 @@ public final class Watcher {
                 LOG.warn("watch: listing {} failed, retrying next round: {}", scope, e.getMessage());
                 continue;
             }
-            listed += seen.size();
+            listed += count[0];
             for (ObjectKey key : changedKeys) {
                 LOG.info("watch: {} changed, re-fetching", key);
                 refetch.execute(() -> refetchQuietly(key));
             }
             changed += changedKeys.size();
             // only a complete listing proves a key is gone
-            for (ObjectKey key : tracked) {
-                if (key.bucket().equals(scope.bucket())
-                        && key.key().startsWith(scope.prefix())
-                        && !seen.contains(key)) {
-                    LOG.info("watch: {} was deleted", key);
-                    proxy.invalidate(key);
-                    deleted++;
-                }
+            for (ObjectKey key : unseen) {
+                LOG.info("watch: {} was deleted", key);
+                proxy.invalidate(key);
+                deleted++;
             }
         }
         (failed == 0 ? polls : failedPolls).increment();
@@ -141,18 +146,91 @@ public final class Watcher {
         }
     }
 
-    /** The prefetched prefixes, plus whole buckets for tracked keys no prefix covers. */
-    private List<BucketPrefix> scopes(Set<ObjectKey> tracked) {
+    /**
+     * The prefetched prefixes, plus the narrowest listings that cover the tracked keys no prefix covers: each key
+     * itself (a listing with the key as its prefix: one short page); while that is more than {@link #MAX_SCOPES}
+     * listings, the folders holding the most of them are listed instead, then their parents. A poll's cost follows what was read through the
+     * proxy, not the bucket's size (one GET in a 50,000-object bucket used to list all of it every poll).
+     */
+    List<BucketPrefix> scopes(Set<ObjectKey> tracked) {
+        List<ObjectKey> uncovered = tracked.stream()
+                .filter(key -> prefixes.stream()
+                        .noneMatch(p ->
+                                p.bucket().equals(key.bucket()) && key.key().startsWith(p.prefix())))
+                .toList();
+        Set<BucketPrefix> keys = sortedSet();
+        for (ObjectKey key : uncovered) {
+            keys.add(new BucketPrefix(key.bucket(), key.key()));
+        }
+        List<BucketPrefix> current = withoutCovered(keys);
+        while (current.size() > MAX_SCOPES) {
+            // the folders holding the most scopes become one listing each, largest first, until few enough
+            Map<BucketPrefix, List<BucketPrefix>> byParent = new java.util.HashMap<>();
+            for (BucketPrefix scope : current) {
+                BucketPrefix parent = new BucketPrefix(scope.bucket(), ancestor(scope.prefix(), 1));
+                if (!parent.equals(scope)) {
+                    byParent.computeIfAbsent(parent, k -> new ArrayList<>()).add(scope);
+                }
+            }
+            List<Map.Entry<BucketPrefix, List<BucketPrefix>>> groups = byParent.entrySet().stream()
+                    .filter(e -> e.getValue().size() > 1)
+                    .sorted((a, b) -> b.getValue().size() - a.getValue().size())
+                    .toList();
+            Set<BucketPrefix> next = sortedSet();
+            next.addAll(current);
+            if (groups.isEmpty()) {
+                if (byParent.isEmpty()) {
+                    break; // whole buckets already
+                }
+                byParent.forEach((parent, members) -> {
+                    members.forEach(next::remove);
+                    next.add(parent);
+                });
+            }
+            for (Map.Entry<BucketPrefix, List<BucketPrefix>> group : groups) {
+                if (next.size() <= MAX_SCOPES) {
+                    break;
+                }
+                group.getValue().forEach(next::remove);
+                next.add(group.getKey());
+            }
+            current = withoutCovered(next);
+        }
         List<BucketPrefix> scopes = new ArrayList<>(prefixes);
-        Set<String> buckets = new HashSet<>();
-        for (ObjectKey key : tracked) {
-            boolean covered = prefixes.stream()
-                    .anyMatch(p -> p.bucket().equals(key.bucket()) && key.key().startsWith(p.prefix()));
-            if (!covered && buckets.add(key.bucket())) {
-                scopes.add(new BucketPrefix(key.bucket(), ""));
+        scopes.addAll(current);
+        return scopes;
+    }
+
+    private static Set<BucketPrefix> sortedSet() {
+        return new java.util.TreeSet<>(
+                java.util.Comparator.comparing(BucketPrefix::bucket).thenComparing(BucketPrefix::prefix));
+    }
+
+    /** Most listings one poll makes for tracked keys (beside the prefetched prefixes). */
+    static final int MAX_SCOPES = 32;
+
+    /** {@code name} itself ({@code up} 0), its folder (1: up to its last slash), that folder's parent (2)... */
+    static String ancestor(String name, int up) {
+        String s = name;
+        for (int i = 0; i < up; i++) {
+            int slash = s.lastIndexOf('/', s.endsWith("/") ? s.length() - 2 : s.length() - 1);
+            s = slash < 0 ? "" : s.substring(0, slash + 1);
+        }
+        return s;
+    }
+
+    /** The scopes not inside another one (sorted, so a covering prefix comes before what it covers). */
+    private static List<BucketPrefix> withoutCovered(Set<BucketPrefix> sorted) {
+        List<BucketPrefix> kept = new ArrayList<>();
+        for (BucketPrefix scope : sorted) {
+            BucketPrefix last = kept.isEmpty() ? null : kept.get(kept.size() - 1);
+            if (last == null
+                    || !last.bucket().equals(scope.bucket())
+                    || !scope.prefix().startsWith(last.prefix())) {
+                kept.add(scope);
             }
         }
-        return scopes;
+        return kept;
     }
 
     private void refetchQuietly(ObjectKey key) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.layerproxy.testing.ProxyServer;
 import io.layerproxy.testing.S3Fixture;
@@ -63,9 +64,9 @@ class WatcherTest {
         Watcher.Result result = watcher.poll();
         HttpResponse<byte[]> a = proxy.get("/watched/a.txt");
 
-        assertEquals(new Watcher.Result(3, 0, 0, 0), result);
-        assertEquals(before, proxy.origin().requests(), "one LIST, no HEAD, no GET");
-        assertEquals(1, proxy.origin().lists());
+        assertEquals(new Watcher.Result(2, 0, 0, 0), result, "a.txt and b.txt listed; c.txt was never read");
+        assertEquals(before, proxy.origin().requests(), "LISTs only, no HEAD, no GET");
+        assertEquals(2, proxy.origin().lists(), "one short listing per tracked key");
         assertEquals("HIT", header(a, "X-Cache"));
     }
 
@@ -129,5 +130,49 @@ class WatcherTest {
         }
 
         assertEquals("changed under the loop", body);
+    }
+
+    @Test
+    void aBigBucketWithThreeTrackedKeys_isListedByThoseKeysOnly() throws Exception {
+        for (int i = 0; i < 300; i++) {
+            s3.put("watched", "bulk/" + (i % 10) + "/" + i, bytes("x"));
+        }
+        proxy.get("/watched/bulk/3/3");
+        int lists = proxy.origin().lists();
+
+        Watcher.Result result = watcher.poll();
+
+        assertEquals(3, proxy.origin().lists() - lists, "a.txt, b.txt and bulk/3/3: three short listings");
+        assertTrue(result.listed() < 10, "not the 303 objects of the bucket: " + result.listed());
+    }
+
+    @Test
+    void manyTrackedKeys_areListedByTheirFolders_atMostMaxScopesListings() {
+        Watcher scoped = new Watcher(proxy.proxy(), List.of(), Runnable::run);
+        java.util.Set<io.layerproxy.ObjectKey> tracked = new java.util.HashSet<>();
+        for (int folder = 0; folder < 10; folder++) {
+            for (int i = 0; i < 10; i++) {
+                tracked.add(new io.layerproxy.ObjectKey("big", "data/" + folder + "/" + i));
+            }
+        }
+        tracked.add(new io.layerproxy.ObjectKey("other", "top.txt"));
+
+        List<io.layerproxy.config.LayerProxyConfig.BucketPrefix> scopes = scoped.scopes(tracked);
+
+        assertTrue(scopes.size() <= Watcher.MAX_SCOPES, scopes.toString());
+        assertTrue(scopes.stream().anyMatch(sc -> sc.prefix().equals("data/0/")), "a folder listed whole");
+        assertTrue(
+                scopes.contains(new io.layerproxy.config.LayerProxyConfig.BucketPrefix("other", "top.txt")),
+                "a lone key keeps its own short listing, not its whole bucket");
+        for (io.layerproxy.ObjectKey key : tracked) {
+            assertTrue(
+                    scopes.stream()
+                            .anyMatch(sc -> sc.bucket().equals(key.bucket())
+                                    && key.key().startsWith(sc.prefix())),
+                    key + " is covered");
+        }
+        assertEquals("a/b/", Watcher.ancestor("a/b/c.txt", 1));
+        assertEquals("a/", Watcher.ancestor("a/b/c.txt", 2));
+        assertEquals("", Watcher.ancestor("a/b/c.txt", 3));
     }
 }
