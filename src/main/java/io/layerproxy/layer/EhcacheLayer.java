@@ -39,6 +39,8 @@ public final class EhcacheLayer implements Layer {
     private final Cache<String, ByteBuffer> cache;
     private final long capacity;
     private final AtomicLong damaged = new AtomicLong();
+    /** Large values as a body and a tail ({@link SplitValues}): the disk store's power-of-two chunks. */
+    private final boolean split;
 
     private EhcacheLayer(
             String name, String authority, StatisticsService statistics, CacheManager manager, long capacity) {
@@ -47,6 +49,7 @@ public final class EhcacheLayer implements Layer {
         this.statistics = statistics;
         this.manager = manager;
         this.capacity = capacity;
+        this.split = "disk".equals(name);
         this.cache = manager.getCache(CACHE, String.class, ByteBuffer.class);
     }
 
@@ -195,7 +198,9 @@ public final class EhcacheLayer implements Layer {
 
     @Override
     public ByteBuffer get(String key, IntFunction<ByteBuffer> allocate) {
-        ByteBuffer value = BufferSerializer.readingInto(allocate, () -> cache.get(key));
+        ByteBuffer value = split
+                ? SplitValues.get(cache, key, allocate)
+                : BufferSerializer.readingInto(allocate, () -> cache.get(key));
         if (value == BufferSerializer.DAMAGED) {
             if (damaged.getAndIncrement() == 0) {
                 LOG.warn(
@@ -206,7 +211,7 @@ public final class EhcacheLayer implements Layer {
             } else {
                 LOG.debug("{} layer: the value under {} does not match its checksum; dropped", name, key);
             }
-            cache.remove(key);
+            remove(key);
             return null;
         }
         return value;
@@ -214,12 +219,20 @@ public final class EhcacheLayer implements Layer {
 
     @Override
     public void put(String key, ByteBuffer value) {
-        cache.put(key, value);
+        if (split) {
+            SplitValues.put(cache, key, value);
+        } else {
+            cache.put(key, value);
+        }
     }
 
     @Override
     public void remove(String key) {
-        cache.remove(key);
+        if (split) {
+            SplitValues.remove(cache, key);
+        } else {
+            cache.remove(key);
+        }
     }
 
     @Override
