@@ -53,12 +53,7 @@ final class ListHandler {
         } catch (Answered e) {
             return;
         }
-        var out = new StringWriter();
-        try {
-            XMLStreamWriter xml = XML.createXMLStreamWriter(out);
-            xml.writeStartDocument("UTF-8", "1.0");
-            xml.writeStartElement("ListAllMyBucketsResult");
-            xml.writeDefaultNamespace("http://s3.amazonaws.com/doc/2006-03-01/");
+        writeXml(req, resp, document("ListAllMyBucketsResult", xml -> {
             xml.writeStartElement("Owner");
             S3Errors.element(xml, "ID", "layerproxy");
             S3Errors.element(xml, "DisplayName", "layerproxy");
@@ -75,13 +70,30 @@ final class ListHandler {
                 xml.writeEndElement();
             }
             xml.writeEndElement();
+        }));
+    }
+
+    /** What goes inside a document's root element. */
+    private interface XmlBody {
+        void write(XMLStreamWriter xml) throws XMLStreamException;
+    }
+
+    /** An S3 XML document: its root element in S3's namespace around {@code body}. */
+    private static String document(String root, XmlBody body) throws IOException {
+        var out = new StringWriter();
+        try {
+            XMLStreamWriter xml = XML.createXMLStreamWriter(out);
+            xml.writeStartDocument("UTF-8", "1.0");
+            xml.writeStartElement(root);
+            xml.writeDefaultNamespace("http://s3.amazonaws.com/doc/2006-03-01/");
+            body.write(xml);
             xml.writeEndElement();
             xml.writeEndDocument();
             xml.close();
         } catch (XMLStreamException e) {
             throw new IOException(e);
         }
-        writeXml(req, resp, out.toString());
+        return out.toString();
     }
 
     void handle(String bucket, HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -226,12 +238,7 @@ final class ListHandler {
     }
 
     private static String xml(ListRequest q, ListPage page, boolean urlEncoded, boolean v1) throws IOException {
-        var out = new StringWriter();
-        try {
-            XMLStreamWriter xml = XML.createXMLStreamWriter(out);
-            xml.writeStartDocument("UTF-8", "1.0");
-            xml.writeStartElement("ListBucketResult");
-            xml.writeDefaultNamespace("http://s3.amazonaws.com/doc/2006-03-01/");
+        return document("ListBucketResult", xml -> {
             S3Errors.element(xml, "Name", q.bucket());
             S3Errors.element(xml, "Prefix", encode(q.prefix() == null ? "" : q.prefix(), urlEncoded));
             if (q.delimiter() != null) {
@@ -283,13 +290,7 @@ final class ListHandler {
                 S3Errors.element(xml, "Prefix", encode(prefix, urlEncoded));
                 xml.writeEndElement();
             }
-            xml.writeEndElement();
-            xml.writeEndDocument();
-            xml.close();
-        } catch (XMLStreamException e) {
-            throw new IOException(e);
-        }
-        return out.toString();
+        });
     }
 
     /** With {@code encoding-type=url} S3 percent-encodes keys and prefixes, keeping slashes. */
