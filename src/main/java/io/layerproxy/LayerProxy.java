@@ -5,9 +5,6 @@ import io.layerproxy.origin.GuardedOrigin;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,10 +41,8 @@ public final class LayerProxy implements AutoCloseable {
     private final GuardedOrigin origin;
     private final MeterRegistry registry;
     private final ReadCore core;
-    private final Set<String> buckets;
 
     private LayerProxy(Builder b) {
-        this.buckets = new TreeSet<>(b.buckets);
         this.registry = b.registry != null ? b.registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.origin = new GuardedOrigin(
                 Objects.requireNonNull(b.origin, "origin"),
@@ -95,21 +90,7 @@ public final class LayerProxy implements AutoCloseable {
      * @return the object's size, or -1 when it does not exist
      */
     public long warm(ObjectKey key) {
-        try (CachedObject object = read(key, ReadSpec.WHOLE)) {
-            if (!object.found()) {
-                return -1;
-            }
-            ObjectBody body = object.openWhole();
-            if (body == null) {
-                return -1;
-            }
-            try (body) {
-                body.writeTo(OutputStream.nullOutputStream());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e); // cannot happen: the sink never fails
-            }
-            return body.info().size();
-        }
+        return core.warm(key);
     }
 
     /**
@@ -123,14 +104,12 @@ public final class LayerProxy implements AutoCloseable {
 
     /** Lists the objects under a prefix through the origin; nothing for a bucket outside the allowlist. */
     public void list(String bucket, String prefix, Consumer<Origin.Listed> each) {
-        if (allows(bucket)) {
-            origin.list(bucket, prefix, each);
-        }
+        core.list(bucket, prefix, each);
     }
 
     /** One ListObjectsV2 page from the origin; null for a missing bucket or one outside the allowlist. */
     public Origin.@Nullable ListPage listPage(Origin.ListRequest request) {
-        return allows(request.bucket()) ? origin.listPage(request) : null;
+        return core.listPage(request);
     }
 
     /**
@@ -138,10 +117,7 @@ public final class LayerProxy implements AutoCloseable {
      * call), else the buckets the origin's credentials own.
      */
     public List<Origin.Bucket> listBuckets() {
-        if (buckets.isEmpty()) {
-            return origin.listBuckets();
-        }
-        return buckets.stream().map(name -> new Origin.Bucket(name, null)).toList();
+        return core.listBuckets();
     }
 
     /** Keys whose metadata this proxy found or stored since it started: what the watch loop keeps fresh. */

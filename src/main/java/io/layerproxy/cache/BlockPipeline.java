@@ -63,7 +63,7 @@ final class BlockPipeline implements AutoCloseable {
 
     /** One version of one object, as the store queue condemns it. */
     static String version(ObjectKey key, ObjectInfo info) {
-        return info.etag() + ":" + MetadataStore.name(key);
+        return info.etag() + ":" + InfoCodec.name(key);
     }
 
     /** The length of block {@code index} of the version: the block size, less for the last block. */

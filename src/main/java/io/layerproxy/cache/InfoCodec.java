@@ -1,6 +1,7 @@
 package io.layerproxy.cache;
 
 import io.layerproxy.ObjectInfo;
+import io.layerproxy.ObjectKey;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -93,5 +94,24 @@ final class InfoCodec {
         } catch (IOException | RuntimeException e) {
             return null;
         }
+    }
+
+    static String metaKey(ObjectKey key) {
+        return "m:" + name(key);
+    }
+
+    /**
+     * The object's name in the layers' keys: a version id goes behind a control character, which no S3 key holds,
+     * so key {@code a?versionId=1} and version 1 of {@code a} never share an entry.
+     */
+    static String name(ObjectKey key) {
+        String name = key.bucket() + "/" + key.key();
+        return key.versionId() == null ? name : name + '\u0001' + key.versionId();
+    }
+
+    static String unquote(String etag) {
+        return etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"")
+                ? etag.substring(1, etag.length() - 1)
+                : etag;
     }
 }

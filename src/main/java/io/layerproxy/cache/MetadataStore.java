@@ -71,19 +71,6 @@ final class MetadataStore {
         }
     }
 
-    static String metaKey(ObjectKey key) {
-        return "m:" + name(key);
-    }
-
-    /**
-     * The object's name in the layers' keys: a version id goes behind a control character, which no S3 key holds,
-     * so key {@code a?versionId=1} and version 1 of {@code a} never share an entry.
-     */
-    static String name(ObjectKey key) {
-        String name = key.bucket() + "/" + key.key();
-        return key.versionId() == null ? name : name + '\u0001' + key.versionId();
-    }
-
     /**
      * Opens the whole body of a version the origin sent with its metadata: registers its blocks as in flight (so
      * the metadata's waiters follow them), reads nothing yet.
@@ -99,7 +86,7 @@ final class MetadataStore {
      * GET, and the lookup carries its body. The allowlist is the caller's.
      */
     Lookup lookup(ObjectKey key, BodyLeader leader) {
-        String metaKey = metaKey(key);
+        String metaKey = InfoCodec.metaKey(key);
         Instant now = clock.instant();
         Seen seen = inLayers(key, metaKey, now, false);
         if (seen.fresh() != null) {
@@ -263,14 +250,15 @@ final class MetadataStore {
 
     /** See {@link LayerProxy#reconcile(Origin.Listed)}. */
     boolean reconcile(Origin.Listed listed) {
-        String metaKey = metaKey(listed.key());
+        String metaKey = InfoCodec.metaKey(listed.key());
         for (GuardedLayer layer : layers) {
             byte[] raw = layer.get(metaKey);
             ObjectInfo info = raw == null ? null : InfoCodec.decode(raw);
             if (info == null) {
                 continue;
             }
-            if (unquote(info.etag()).equals(unquote(listed.etag())) && info.size() == listed.size()) {
+            if (InfoCodec.unquote(info.etag()).equals(InfoCodec.unquote(listed.etag()))
+                    && info.size() == listed.size()) {
                 GuardedLayer.putEverywhere(layers, metaKey, InfoCodec.encode(info.validatedAt(clock.instant())));
                 return false;
             }
@@ -284,7 +272,7 @@ final class MetadataStore {
     record Cached(boolean found, ObjectInfo info) {}
 
     Cached cached(ObjectKey key) {
-        String metaKey = metaKey(key);
+        String metaKey = InfoCodec.metaKey(key);
         boolean found = negatives.get(key) != null;
         for (GuardedLayer layer : layers) {
             byte[] raw = layer.get(metaKey);
@@ -303,7 +291,7 @@ final class MetadataStore {
     void forget(ObjectKey key) {
         negatives.remove(key);
         tracked.remove(key);
-        GuardedLayer.removeEverywhere(layers, metaKey(key));
+        GuardedLayer.removeEverywhere(layers, InfoCodec.metaKey(key));
     }
 
     Set<ObjectKey> tracked() {
@@ -320,11 +308,5 @@ final class MetadataStore {
         for (int j = 0; j < foundAt; j++) {
             layers.get(j).put(key, raw);
         }
-    }
-
-    private static String unquote(String etag) {
-        return etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"")
-                ? etag.substring(1, etag.length() - 1)
-                : etag;
     }
 }

@@ -48,10 +48,12 @@ public final class ReadCore implements AutoCloseable {
     private final BlockPipeline blocks;
     private final Set<String> buckets;
     private final ProxyMetrics metrics;
+    private final Origin origin;
 
     /** The core over {@code layers} (fastest first) and {@code origin}, its meters in {@code registry}. */
     public ReadCore(List<Layer> layers, Origin origin, Settings settings, MeterRegistry registry) {
         this.metrics = new ProxyMetrics(registry);
+        this.origin = origin;
         this.layers =
                 layers.stream().map(layer -> new GuardedLayer(layer, registry)).toList();
         this.metadata = new MetadataStore(
@@ -89,6 +91,45 @@ public final class ReadCore implements AutoCloseable {
 
     public boolean allows(String bucket) {
         return buckets.isEmpty() || buckets.contains(bucket);
+    }
+
+    /** See {@link LayerProxy#warm}. */
+    public long warm(ObjectKey key) {
+        try (CachedObject object = read(key, ReadSpec.WHOLE)) {
+            io.layerproxy.ObjectBody body = object.found() ? object.openWhole() : null;
+            if (body == null) {
+                return -1;
+            }
+            try (body) {
+                body.writeTo(java.io.OutputStream.nullOutputStream());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e); // cannot happen: the sink never fails
+            }
+            return body.info().size();
+        }
+    }
+
+    /** See {@link LayerProxy#list}. */
+    public void list(String bucket, String prefix, java.util.function.Consumer<Origin.Listed> each) {
+        if (allows(bucket)) {
+            origin.list(bucket, prefix, each);
+        }
+    }
+
+    /** See {@link LayerProxy#listPage}. */
+    public Origin.ListPage listPage(Origin.ListRequest request) {
+        return allows(request.bucket()) ? origin.listPage(request) : null;
+    }
+
+    /** See {@link LayerProxy#listBuckets}. */
+    public List<Origin.Bucket> listBuckets() {
+        if (buckets.isEmpty()) {
+            return origin.listBuckets();
+        }
+        return buckets.stream()
+                .sorted()
+                .map(name -> new Origin.Bucket(name, null))
+                .toList();
     }
 
     public CachedObject read(ObjectKey key, ReadSpec spec) {
