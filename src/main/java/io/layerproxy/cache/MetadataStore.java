@@ -134,7 +134,7 @@ final class MetadataStore {
             if (missingSince.plus(negativeTtl).isAfter(now)) {
                 return new Seen(new Lookup(null, NEGATIVES), null, null);
             }
-            negatives.remove(key); // expired: ask the origin
+            negatives.remove(key, missingSince); // expired: ask the origin
         }
         for (int i = 0, n = secondLook ? Math.min(1, layers.size()) : layers.size(); i < n; i++) {
             GuardedLayer layer = layers.get(i);
@@ -156,8 +156,7 @@ final class MetadataStore {
                 layer.remove(metaKey);
                 continue;
             }
-            // a version asked for by its id never changes: fresh until evicted
-            if (key.versionId() != null || info.validatedAt().plus(maxAge).isAfter(now)) {
+            if (immutable(key) || info.validatedAt().plus(maxAge).isAfter(now)) {
                 promote(metaKey, raw, i);
                 track(key);
                 return new Seen(new Lookup(info, layer.name()), null, null);
@@ -298,7 +297,16 @@ final class MetadataStore {
         return tracked;
     }
 
+    /**
+     * A version asked for by its id never changes — except S3's {@code null} version, the object of an unversioned
+     * or suspended bucket, which the next upload replaces.
+     */
+    private static boolean immutable(ObjectKey key) {
+        return key.versionId() != null && !key.versionId().equals("null");
+    }
+
     private void track(ObjectKey key) {
+        // versions are never tracked: a listing names current objects only, and would take them for deleted
         if (key.versionId() == null && tracked.size() < MAX_TRACKED_KEYS) {
             tracked.add(key); // past the bound, keys stay fresh by max-age alone
         }

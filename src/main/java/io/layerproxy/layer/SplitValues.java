@@ -27,6 +27,10 @@ final class SplitValues {
 
     static void put(Cache<String, ByteBuffer> cache, String key, ByteBuffer value) {
         if (value.remaining() < SPLIT_FROM) {
+            if (cache.containsKey(key + TAIL)) {
+                cache.remove(key + TAIL); // a split value stored before under the key would hide this one
+                cache.remove(key + BODY);
+            }
             cache.put(key, value);
             return;
         }

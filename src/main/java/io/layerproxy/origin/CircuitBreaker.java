@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * wherever they come from, but a server error S3 answers for a key (a 500 for one malformed key) counts only when the
  * streak spans {@link #DISTINCT_KEYS_TO_OPEN} keys — one client asking for a bad key again and again cannot switch
  * off cold misses for everyone. Listings never probe: a watch loop's listing of a large bucket is no quick test of
- * recovery, so while the circuit is open they fail fast and a read's request probes instead.
+ * recovery, so while the circuit is open they fail fast and a read's request (or a client's one listing page)
+ * probes instead.
  */
 final class CircuitBreaker implements Origin {
     private static final Logger LOG = LoggerFactory.getLogger(CircuitBreaker.class);
@@ -86,7 +87,8 @@ final class CircuitBreaker implements Origin {
 
     @Override
     public ListPage listPage(ListRequest request) {
-        return listing(request.bucket(), () -> origin.listPage(request));
+        // a client's one page is a short request: it may probe, or a warm proxy would refuse listings for good
+        return call(request.bucket(), () -> origin.listPage(request));
     }
 
     @Override

@@ -269,7 +269,7 @@ public final class S3Origin implements Origin {
             }
             String code =
                     s3e.awsErrorDetails() == null ? null : s3e.awsErrorDetails().errorCode();
-            if (status == 501 || (status == 400 && key.versionId() != null)) {
+            if (status == 501 || ((status == 400 || status == 405) && key.versionId() != null)) {
                 // what S3 refuses to anyone (a version id it does not know or support): the client's answer too
                 return new OriginException(
                         Kind.REFUSED, what + (code == null ? "" : " (" + code + ")"), status, code, e);

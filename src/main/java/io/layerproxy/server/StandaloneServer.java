@@ -20,7 +20,6 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
-import org.eclipse.jetty.server.handler.MinimumDataRateHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,9 +33,6 @@ public final class StandaloneServer implements AutoCloseable {
      * {@code %}), {@code //} (empty segments) and a backslash ({@code %5C}). Encoded dot segments ({@code %2e%2e})
      * and encoded slashes ({@code %2F}) stay refused here; the filter refuses plain dot segments.
      */
-    /** Bytes per second below which a request body or a response's reader is cut (Jetty's data rates). */
-    static final long MIN_DATA_RATE = 1024;
-
     static final UriCompliance S3_KEYS = UriCompliance.DEFAULT.with(
             "S3_KEYS",
             UriCompliance.Violation.AMBIGUOUS_PATH_ENCODING,
@@ -83,8 +79,7 @@ public final class StandaloneServer implements AutoCloseable {
                 new FilterHolder(new LayerProxyFilter(proxy, config, tasks)), "/*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("root", new RootServlet()), "/");
         // on stop, connectors close first, then requests in flight get up to --drain-timeout to finish
-        // a body sent a byte at a time, or an answer read a byte at a time, must not hold a thread for long
-        server.setHandler(new GracefulHandler(new MinimumDataRateHandler(context, MIN_DATA_RATE, MIN_DATA_RATE)));
+        server.setHandler(new GracefulHandler(context));
         server.setStopTimeout(Math.max(1, config.drainTimeout().toMillis()));
         try {
             server.start();

@@ -132,6 +132,9 @@ final class ManyHandler {
                 int room = maxEntries - entries.size();
                 try {
                     proxy.list(bucket, slash < 0 ? "" : pattern.substring(slash + 1), listed -> {
+                        if (entries.containsKey(listed.key())) {
+                            return; // already in the zip: takes no room
+                        }
                         expanded.add(listed.key());
                         if (expanded.size() > room) {
                             throw new ListingStopped(); // over the limit already: no more pages

@@ -23,7 +23,11 @@ final class RequestPath {
     static String of(HttpServletRequest req) {
         String raw = req.getRequestURI();
         String context = req.getContextPath();
-        if (!context.isEmpty() && raw.startsWith(context)) {
+        if (!context.isEmpty()) {
+            if (!raw.startsWith(context)) {
+                // spelled otherwise (/%61pp for /app): stripping would guess, and a guess could shift the bucket
+                throw new IllegalArgumentException("send the context path " + context + " as it is, not encoded");
+            }
             raw = raw.substring(context.length());
         }
         return decode(raw);
@@ -46,8 +50,12 @@ final class RequestPath {
                 bytes.write(high << 4 | low);
                 i += 2;
             } else {
-                byte[] encoded = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                // a run of characters at once: a character outside the BMP is two chars (a surrogate pair)
+                int end = raw.indexOf('%', i);
+                end = end < 0 ? raw.length() : end;
+                byte[] encoded = raw.substring(i, end).getBytes(StandardCharsets.UTF_8);
                 bytes.write(encoded, 0, encoded.length);
+                i = end - 1;
             }
         }
         try {

@@ -108,6 +108,12 @@ final class S3Query {
         return null;
     }
 
+    /** HTML, XML, SVG or script: what a browser would run, so an anonymous override may not ask for it. */
+    static boolean activeContent(String type) {
+        String t = type.toLowerCase(java.util.Locale.ROOT);
+        return t.contains("html") || t.contains("xml") || t.contains("svg") || t.contains("script");
+    }
+
     /** Applies the {@code response-*} overrides, as S3 does on a successful GetObject or HeadObject. */
     static void applyOverrides(HttpServletRequest req, HttpServletResponse resp) {
         if (req.getQueryString() == null) {
@@ -117,7 +123,10 @@ final class S3Query {
             String value = req.getParameter(override.getKey());
             if (value != null && value.chars().noneMatch(c -> c < 0x20 || c == 0x7f)) {
                 if (override.getValue().equals("Content-Type")) {
-                    resp.setContentType(value);
+                    // the proxy cannot check S3's signature on the override: no type a browser runs as a page
+                    if (!activeContent(value)) {
+                        resp.setContentType(value);
+                    }
                 } else {
                     resp.setHeader(override.getValue(), value);
                 }

@@ -79,6 +79,20 @@ class VersionedReadTest {
         }
     }
 
+    @Test
+    void theNullVersion_isTheCurrentObjectOfAnUnversionedBucket_andFollowsMaxAge() throws IOException {
+        ObjectKey nullVersion = CURRENT.withVersion("null");
+        origin.put(nullVersion, now);
+        try (LayerProxy proxy = proxy()) {
+            read(proxy, nullVersion, ReadSpec.WHOLE);
+            int before = origin.heads();
+            clock.advance(Duration.ofDays(1));
+
+            read(proxy, nullVersion, ReadSpec.WHOLE);
+            assertEquals(before + 1, origin.heads(), "revalidated past max-age: the next upload replaces it");
+        }
+    }
+
     private static byte[] read(LayerProxy proxy, ObjectKey key, ReadSpec spec) throws IOException {
         try (CachedObject object = proxy.read(key, spec);
                 ObjectBody body = spec.wholeBody()

@@ -178,6 +178,22 @@ class S3KeysAndQueriesTest {
     }
 
     @Test
+    void anOverrideToAnActiveContentType_isIgnored() throws Exception {
+        String path = "/keys/" + awsCliPath(KEYS.get(3));
+        String type = get(path).headers().firstValue("Content-Type").orElseThrow();
+        for (String active : List.of("text/html", "image/svg%2Bxml", "application/xhtml%2Bxml", "text/javascript")) {
+            HttpResponse<byte[]> response = get(path + "?response-content-type=" + active);
+            assertEquals(200, response.statusCode());
+            assertEquals(type, response.headers().firstValue("Content-Type").orElseThrow(), active);
+        }
+    }
+
+    @Test
+    void rawNonAsciiNextToAnEscape_decodesToTheSameKey() {
+        assertEquals("enc/unicode-é-日本-🙂%", RequestPath.decode("enc/unicode-%C3%A9-日本-🙂%25"));
+    }
+
+    @Test
     void otherOperationsOnAnObject_areRefused_notAnsweredWithItsBytes() throws Exception {
         List<Integer> statuses = new ArrayList<>();
         for (String query : List.of("acl", "tagging", "attributes", "partNumber=1", "uploadId=x")) {
