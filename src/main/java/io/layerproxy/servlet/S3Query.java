@@ -90,7 +90,7 @@ final class S3Query {
 
     /** The version asked for, or null for the current one. */
     static @Nullable String versionId(HttpServletRequest req) {
-        return req.getParameter("versionId");
+        return req.getQueryString() == null ? null : req.getParameter("versionId"); // most hits carry no query
     }
 
     /**
@@ -98,6 +98,9 @@ final class S3Query {
      * subresource, or {@code partNumber} (a part's bytes need the upload's part table, which S3 does not list).
      */
     static @Nullable String unsupported(HttpServletRequest req) {
+        if (req.getQueryString() == null) {
+            return null;
+        }
         String other = firstPresent(req, OTHER_OPERATIONS);
         if (other != null) {
             return "?" + other + " is another S3 operation; this proxy serves GetObject and HeadObject only";
