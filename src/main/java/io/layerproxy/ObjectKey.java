@@ -46,7 +46,8 @@ public record ObjectKey(String bucket, String key, @Nullable String versionId) {
 
     /** This key's version {@code versionId}; null: the current version. */
     public ObjectKey withVersion(@Nullable String versionId) {
-        return new ObjectKey(bucket, key, versionId);
+        // every request asks this: the same version is this key, not a second validation of it
+        return java.util.Objects.equals(versionId, this.versionId) ? this : new ObjectKey(bucket, key, versionId);
     }
 
     private static boolean hasControlCharacter(String s) {

@@ -45,15 +45,10 @@ final class InfoCodec {
         return bytes.toByteArray();
     }
 
-    /** A negative entry: the origin said the key does not exist, at {@code when}. */
-    static byte[] encodeMissing(Instant when) {
-        return java.nio.ByteBuffer.allocate(12)
-                .putInt(MISSING)
-                .putLong(when.toEpochMilli())
-                .array();
-    }
-
-    /** When a negative entry was recorded, or null when the bytes are not a negative entry. */
+    /**
+     * When a negative entry was recorded, or null when the bytes are not one. Only disk stores of earlier versions
+     * hold them: "does not exist" now lives in {@link NegativeCache}, outside the layers.
+     */
     static Instant decodeMissing(byte[] bytes) {
         if (bytes.length != 12) {
             return null;

@@ -3,17 +3,22 @@ package io.layerproxy.cache;
 import io.layerproxy.CachedObject;
 import io.layerproxy.Layer;
 import io.layerproxy.LayerProxy;
+import io.layerproxy.ObjectBody;
 import io.layerproxy.ObjectInfo;
 import io.layerproxy.ObjectKey;
 import io.layerproxy.Origin;
 import io.layerproxy.ReadSpec;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The core's reads and drops: metadata through the {@link MetadataStore}, bytes through the {@link BlockPipeline},
@@ -96,21 +101,21 @@ public final class ReadCore implements AutoCloseable {
     /** See {@link LayerProxy#warm}. */
     public long warm(ObjectKey key) {
         try (CachedObject object = read(key, ReadSpec.WHOLE)) {
-            io.layerproxy.ObjectBody body = object.found() ? object.openWhole() : null;
+            ObjectBody body = object.found() ? object.openWhole() : null;
             if (body == null) {
                 return -1;
             }
             try (body) {
-                body.writeTo(java.io.OutputStream.nullOutputStream());
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e); // cannot happen: the sink never fails
+                body.writeTo(OutputStream.nullOutputStream());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e); // cannot happen: the sink never fails
             }
             return body.info().size();
         }
     }
 
     /** See {@link LayerProxy#list}. */
-    public void list(String bucket, String prefix, java.util.function.Consumer<Origin.Listed> each) {
+    public void list(String bucket, String prefix, Consumer<Origin.Listed> each) {
         if (allows(bucket)) {
             origin.list(bucket, prefix, each);
         }

@@ -128,8 +128,8 @@ public final class StatusPage {
         origin.put("single-flight waits", pipeline.flightWaits());
         s.put("origin", origin);
 
-        BackgroundTasks.Stats background = tasks == null ? new BackgroundTasks.Stats(null, null) : tasks.stats();
-        Watcher.Stats polled = background.watch() == null ? new Watcher.Stats(0, 0, 0, 0, null) : background.watch();
+        BackgroundTasks.Stats background = tasks == null ? BackgroundTasks.Stats.NONE : tasks.stats();
+        Watcher.Stats polled = background.watch();
         Map<String, Object> watch = new LinkedHashMap<>();
         watch.put("interval", config.watch().isZero() ? "off" : config.watch().toSeconds() + " s");
         watch.put("polls", polled.polls());
@@ -141,8 +141,7 @@ public final class StatusPage {
                 polled.lastPoll() == null ? "never" : polled.lastPoll().toString());
         s.put("watch", watch);
 
-        Prefetcher.Stats loaded =
-                background.prefetch() == null ? new Prefetcher.Stats(false, 0, 0, 0, 0) : background.prefetch();
+        Prefetcher.Stats loaded = background.prefetch();
         Map<String, Object> prefetch = new LinkedHashMap<>();
         prefetch.put("prefixes", config.prefetch().toString());
         prefetch.put("state", config.prefetch().isEmpty() ? "off" : loaded.running() ? "running" : "done");

@@ -7,6 +7,7 @@ import io.layerproxy.Origin.ListPage;
 import io.layerproxy.Origin.ListRequest;
 import io.layerproxy.Origin.ListedObject;
 import io.layerproxy.OriginException;
+import io.layerproxy.http.S3Xml;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -55,15 +56,15 @@ final class ListHandler {
         }
         writeXml(req, resp, document("ListAllMyBucketsResult", xml -> {
             xml.writeStartElement("Owner");
-            S3Errors.element(xml, "ID", "layerproxy");
-            S3Errors.element(xml, "DisplayName", "layerproxy");
+            S3Xml.element(xml, "ID", "layerproxy");
+            S3Xml.element(xml, "DisplayName", "layerproxy");
             xml.writeEndElement();
             xml.writeStartElement("Buckets");
             for (Origin.Bucket bucket : buckets) {
                 xml.writeStartElement("Bucket");
-                S3Errors.element(xml, "Name", bucket.name());
+                S3Xml.element(xml, "Name", bucket.name());
                 // an allowlisted bucket is listed without asking S3, which alone knows its creation date
-                S3Errors.element(
+                S3Xml.element(
                         xml,
                         "CreationDate",
                         ISO_MILLIS.format(bucket.created() == null ? Instant.EPOCH : bucket.created()));
@@ -103,18 +104,17 @@ final class ListHandler {
             return;
         }
         if (req.getParameter("location") != null) {
-            // GetBucketLocation: SDKs ask it before they list; an empty constraint is us-east-1, as S3 says it
+            // GetBucketLocation: SDKs ask it before they list
             if (!proxy.allows(bucket)) {
                 S3Errors.write(resp, 404, "NoSuchBucket", "The specified bucket does not exist.", bucket, null);
                 return;
             }
-            writeXml(
-                    req,
-                    resp,
-                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><LocationConstraint"
-                            + " xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
-                            + (region.equals("us-east-1") ? "" : region)
-                            + "</LocationConstraint>");
+            // an empty constraint is us-east-1, as S3 says it
+            writeXml(req, resp, document("LocationConstraint", xml -> {
+                if (!region.equals("us-east-1")) {
+                    xml.writeCharacters(region);
+                }
+            }));
             return;
         }
         String other = S3Query.otherBucketOperation(req);
@@ -239,55 +239,55 @@ final class ListHandler {
 
     private static String xml(ListRequest q, ListPage page, boolean urlEncoded, boolean v1) throws IOException {
         return document("ListBucketResult", xml -> {
-            S3Errors.element(xml, "Name", q.bucket());
-            S3Errors.element(xml, "Prefix", encode(q.prefix() == null ? "" : q.prefix(), urlEncoded));
+            S3Xml.element(xml, "Name", q.bucket());
+            S3Xml.element(xml, "Prefix", encode(q.prefix() == null ? "" : q.prefix(), urlEncoded));
             if (q.delimiter() != null) {
-                S3Errors.element(xml, "Delimiter", encode(q.delimiter(), urlEncoded));
+                S3Xml.element(xml, "Delimiter", encode(q.delimiter(), urlEncoded));
             }
             if (v1) {
-                S3Errors.element(xml, "Marker", encode(q.startAfter() == null ? "" : q.startAfter(), urlEncoded));
+                S3Xml.element(xml, "Marker", encode(q.startAfter() == null ? "" : q.startAfter(), urlEncoded));
                 String next = page.truncated() ? lastName(page) : null;
                 if (next != null) {
-                    S3Errors.element(xml, "NextMarker", encode(next, urlEncoded));
+                    S3Xml.element(xml, "NextMarker", encode(next, urlEncoded));
                 }
             }
-            S3Errors.element(xml, "MaxKeys", String.valueOf(q.maxKeys()));
+            S3Xml.element(xml, "MaxKeys", String.valueOf(q.maxKeys()));
             if (!v1) {
-                S3Errors.element(
+                S3Xml.element(
                         xml,
                         "KeyCount",
                         String.valueOf(
                                 page.contents().size() + page.commonPrefixes().size()));
             }
-            S3Errors.element(xml, "IsTruncated", String.valueOf(page.truncated()));
+            S3Xml.element(xml, "IsTruncated", String.valueOf(page.truncated()));
             if (!v1 && q.continuationToken() != null) {
-                S3Errors.element(xml, "ContinuationToken", q.continuationToken());
+                S3Xml.element(xml, "ContinuationToken", q.continuationToken());
             }
             if (!v1 && page.nextContinuationToken() != null) {
-                S3Errors.element(xml, "NextContinuationToken", page.nextContinuationToken());
+                S3Xml.element(xml, "NextContinuationToken", page.nextContinuationToken());
             }
             if (!v1 && q.startAfter() != null) {
-                S3Errors.element(xml, "StartAfter", encode(q.startAfter(), urlEncoded));
+                S3Xml.element(xml, "StartAfter", encode(q.startAfter(), urlEncoded));
             }
             if (urlEncoded) {
-                S3Errors.element(xml, "EncodingType", "url");
+                S3Xml.element(xml, "EncodingType", "url");
             }
             for (ListedObject o : page.contents()) {
                 xml.writeStartElement("Contents");
-                S3Errors.element(xml, "Key", encode(o.key(), urlEncoded));
+                S3Xml.element(xml, "Key", encode(o.key(), urlEncoded));
                 if (o.lastModified() != null) {
-                    S3Errors.element(xml, "LastModified", ISO_MILLIS.format(o.lastModified()));
+                    S3Xml.element(xml, "LastModified", ISO_MILLIS.format(o.lastModified()));
                 }
                 if (o.etag() != null) {
-                    S3Errors.element(xml, "ETag", o.etag());
+                    S3Xml.element(xml, "ETag", o.etag());
                 }
-                S3Errors.element(xml, "Size", String.valueOf(o.size()));
-                S3Errors.element(xml, "StorageClass", o.storageClass() == null ? "STANDARD" : o.storageClass());
+                S3Xml.element(xml, "Size", String.valueOf(o.size()));
+                S3Xml.element(xml, "StorageClass", o.storageClass() == null ? "STANDARD" : o.storageClass());
                 xml.writeEndElement();
             }
             for (String prefix : page.commonPrefixes()) {
                 xml.writeStartElement("CommonPrefixes");
-                S3Errors.element(xml, "Prefix", encode(prefix, urlEncoded));
+                S3Xml.element(xml, "Prefix", encode(prefix, urlEncoded));
                 xml.writeEndElement();
             }
         });

@@ -6,6 +6,7 @@ import io.layerproxy.ObjectInfo;
 import io.layerproxy.ObjectKey;
 import io.layerproxy.OriginException;
 import io.layerproxy.http.HttpDates;
+import io.layerproxy.http.S3Xml;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -127,7 +128,7 @@ final class Responses {
             String key)
             throws IOException {
         if (S3Errors.fromS3Client(req)) {
-            S3Errors.write(resp, status, code == null ? S3Errors.code(status) : code, message, bucket, key);
+            S3Errors.write(resp, status, code == null ? S3Xml.code(status) : code, message, bucket, key);
         } else {
             error(resp, status, message);
         }

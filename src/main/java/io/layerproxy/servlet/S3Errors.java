@@ -6,8 +6,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
-import javax.xml.stream.XMLStreamException;
-import javax.xml.stream.XMLStreamWriter;
 
 /** S3's XML error documents, for requests that come from S3 clients (SDKs, the aws cli, rclone, s3cmd). */
 final class S3Errors {
@@ -18,11 +16,6 @@ final class S3Errors {
         return S3Xml.fromS3Client(req::getHeader, Collections.list(req.getHeaderNames()));
     }
 
-    /** The S3 error code for a status, for errors that have no more precise one. */
-    static String code(int status) {
-        return S3Xml.code(status);
-    }
-
     static void write(HttpServletResponse resp, int status, String code, String message, String bucket, String key)
             throws IOException {
         byte[] body = S3Xml.error(code, message, bucket, key).getBytes(StandardCharsets.UTF_8);
@@ -31,9 +24,5 @@ final class S3Errors {
         resp.setContentType("application/xml;charset=utf-8");
         resp.setContentLength(body.length);
         resp.getOutputStream().write(body);
-    }
-
-    static void element(XMLStreamWriter xml, String name, String text) throws XMLStreamException {
-        S3Xml.element(xml, name, text);
     }
 }

@@ -27,8 +27,11 @@ public final class BackgroundTasks implements AutoCloseable {
     private volatile @Nullable Prefetcher prefetcher;
     private volatile @Nullable Watcher watcher;
 
-    /** The watch loop's and the prefetch's figures; null for what is off. */
-    public record Stats(Watcher.@Nullable Stats watch, Prefetcher.@Nullable Stats prefetch) {}
+    /** The watch loop's and the prefetch's figures; zeros for what is off. */
+    public record Stats(Watcher.Stats watch, Prefetcher.Stats prefetch) {
+        /** No background tasks at all (a filter mounted without them). */
+        public static final Stats NONE = new Stats(Watcher.Stats.NONE, Prefetcher.Stats.NONE);
+    }
 
     private BackgroundTasks(ScheduledExecutorService scheduler, ExecutorService fetchers) {
         this.scheduler = scheduler;
@@ -38,7 +41,7 @@ public final class BackgroundTasks implements AutoCloseable {
     public Stats stats() {
         Watcher w = watcher;
         Prefetcher p = prefetcher;
-        return new Stats(w == null ? null : w.stats(), p == null ? null : p.stats());
+        return new Stats(w == null ? Watcher.Stats.NONE : w.stats(), p == null ? Prefetcher.Stats.NONE : p.stats());
     }
 
     /** Starts prefetch (if any prefixes) and the watch loop (if {@code --watch} > 0); returns at once. */

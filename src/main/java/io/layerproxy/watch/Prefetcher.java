@@ -45,7 +45,10 @@ public final class Prefetcher {
     public record Summary(int objects, long bytes, int failed) {}
 
     /** Where a prefetch stands: objects listed, loaded and failed so far, bytes loaded. */
-    public record Stats(boolean running, long listed, long loaded, long failed, long bytes) {}
+    public record Stats(boolean running, long listed, long loaded, long failed, long bytes) {
+        /** No prefetch. */
+        public static final Stats NONE = new Stats(false, 0, 0, 0, 0);
+    }
 
     public Stats stats() {
         return new Stats(

@@ -42,7 +42,10 @@ public final class Watcher {
 
     /** Every poll so far; {@code lastPoll} null before the first. */
     public record Stats(
-            long polls, long failedPolls, long changed, long deleted, java.time.@Nullable Instant lastPoll) {}
+            long polls, long failedPolls, long changed, long deleted, java.time.@Nullable Instant lastPoll) {
+        /** A watch loop that is off. */
+        public static final Stats NONE = new Stats(0, 0, 0, 0, null);
+    }
 
     /**
      * @param prefixes always watched (the prefetched ones), besides the buckets of tracked keys
