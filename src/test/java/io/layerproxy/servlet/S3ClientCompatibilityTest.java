@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.layerproxy.testing.ProxyServer;
 import io.layerproxy.testing.S3Fixture;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -18,9 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.core.ResponseBytes;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
@@ -53,12 +50,7 @@ class S3ClientCompatibilityTest {
         s3.bucket("private").put("private", "p", "p".getBytes(StandardCharsets.UTF_8));
         proxy = ProxyServer.start(
                 s3.endpoint(), disk, S3Fixture.credentialsEnv(), "buckets", "models", "block-size", "65536");
-        client = S3Client.builder()
-                .endpointOverride(URI.create(proxy.uri("").toString()))
-                .forcePathStyle(true)
-                .region(Region.US_EAST_1)
-                .credentialsProvider(AnonymousCredentialsProvider.create())
-                .build();
+        client = proxy.anonymousS3Client();
     }
 
     @AfterEach

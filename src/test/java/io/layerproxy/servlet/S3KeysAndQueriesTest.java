@@ -24,9 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.core.ResponseBytes;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.Bucket;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
@@ -56,12 +54,7 @@ class S3KeysAndQueriesTest {
         s3 = new S3Fixture(S3).bucket("keys");
         S3Keys.upload(s3, "keys");
         proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv(), "buckets", "keys");
-        client = S3Client.builder()
-                .endpointOverride(URI.create(proxy.uri("").toString()))
-                .forcePathStyle(true)
-                .region(Region.US_EAST_1)
-                .credentialsProvider(AnonymousCredentialsProvider.create())
-                .build();
+        client = proxy.anonymousS3Client();
     }
 
     @AfterEach

@@ -72,6 +72,16 @@ public final class ProxyServer implements AutoCloseable {
         return proxy;
     }
 
+    /** An unmodified AWS SDK client pointed at this proxy: anonymous, path-style, as the README shows. */
+    public software.amazon.awssdk.services.s3.S3Client anonymousS3Client() {
+        return software.amazon.awssdk.services.s3.S3Client.builder()
+                .endpointOverride(uri(""))
+                .forcePathStyle(true)
+                .region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                .credentialsProvider(software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider.create())
+                .build();
+    }
+
     public URI uri(String path) {
         return URI.create("http://127.0.0.1:" + server.port() + path);
     }
