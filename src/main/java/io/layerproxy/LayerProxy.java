@@ -59,6 +59,7 @@ public final class LayerProxy implements AutoCloseable {
                         b.negativeTtl,
                         b.staleIfError,
                         b.originTimeout,
+                        b.originMaxWaiting,
                         b.buckets,
                         b.clock),
                 registry);
@@ -221,6 +222,7 @@ public final class LayerProxy implements AutoCloseable {
         private Duration negativeTtl = Duration.ofSeconds(10);
         private Duration staleIfError = Duration.ofDays(1);
         private long bufferMemory;
+        private int originMaxWaiting = 128;
         private @Nullable MeterRegistry registry;
 
         private Builder() {}
@@ -290,6 +292,19 @@ public final class LayerProxy implements AutoCloseable {
                 throw new IllegalArgumentException("origin-timeout must be > 0, was: " + originTimeout);
             }
             this.originTimeout = originTimeout;
+            return this;
+        }
+
+        /**
+         * How many reads may wait on the origin at once before their answer starts (a miss's metadata or first
+         * block, own or followed; default 128, 0 for no bound). Each holds a request thread: past the bound a read
+         * fails at once with a 503 {@code BUSY}, so a stalled origin cannot take the threads hits need.
+         */
+        public Builder originMaxWaiting(int reads) {
+            if (reads < 0) {
+                throw new IllegalArgumentException("origin-max-waiting must not be negative, was: " + reads);
+            }
+            this.originMaxWaiting = reads;
             return this;
         }
 

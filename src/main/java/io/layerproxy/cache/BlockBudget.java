@@ -103,6 +103,14 @@ final class BlockBudget {
     }
 
     /** Bytes of blocks held right now. */
+    /**
+     * More than half the budget is taken: writers then copy blocks out in small pieces and give them back between
+     * writes, so clients that do not read cannot hold the memory other reads need.
+     */
+    boolean underPressure() {
+        return inUse() * 2 > bytes();
+    }
+
     long inUse() {
         return (long) (blocks - free.availablePermits()) * blockSize;
     }

@@ -40,13 +40,18 @@ final class BlockPipeline implements AutoCloseable {
     /** Threads reading origin bodies a block ahead of their readers (one per origin read in progress). */
     final ExecutorService readAheadThreads = Executors.newCachedThreadPool(daemon("layerproxy-read-ahead"));
 
+    /** Bounds the readers waiting on the origin for their first block. */
+    final OriginWaits originWaits;
+
     BlockPipeline(
             List<GuardedLayer> layers,
             Origin origin,
             int blockSize,
             long budgetBytes,
             Duration blockDeadline,
+            OriginWaits originWaits,
             ProxyMetrics metrics) {
+        this.originWaits = originWaits;
         this.layers = layers;
         this.origin = origin;
         this.blockSize = blockSize;

@@ -17,6 +17,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.IntFunction;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +46,14 @@ final class BlockReader implements ObjectBody {
     private final long lastIndex;
 
     private Block firstBlock;
+    /** The block whose bytes {@link #next()} returned last, held until the next call. */
+    private Block current;
+
+    private long nextIndex;
+    /** What {@link #next()} returned last, and where in its block to resume after {@link #pause()} (-1: none). */
+    private ByteBuffer view;
+
+    private int resumeAt = -1;
     private String firstLayer;
     private OriginFill fill;
     private Fill followed;
@@ -74,6 +83,7 @@ final class BlockReader implements ObjectBody {
         this.end = end;
         this.firstIndex = start / pipe.blockSize;
         this.lastIndex = end == start ? firstIndex - 1 : (end - 1) / pipe.blockSize;
+        this.nextIndex = firstIndex;
         if (body != null) {
             fill = lastIndex < firstIndex ? null : OriginFill.lead(pipe, key, info, firstIndex, lastIndex, body);
             if (fill == null) {
@@ -87,7 +97,7 @@ final class BlockReader implements ObjectBody {
         if (end > start && firstBlock == null) {
             boolean opened = false;
             try {
-                firstBlock = fetch(firstIndex);
+                firstBlock = fetch(firstIndex, true);
                 opened = true;
             } finally {
                 if (!opened) {
@@ -110,29 +120,68 @@ final class BlockReader implements ObjectBody {
     @Override
     public void writeTo(OutputStream out) throws IOException {
         BufferSink sink = BufferSink.of(out);
-        int blockSize = pipe.blockSize;
-        for (long index = firstIndex; index <= lastIndex; index++) {
-            Block block = index == firstIndex && firstBlock != null ? firstBlock : fetch(index);
-            firstBlock = null;
+        for (ByteBuffer bytes = next(); bytes != null; bytes = next()) {
             try {
-                long blockStart = index * blockSize;
-                int from = (int) (Math.max(start, blockStart) - blockStart);
-                int to = (int) (Math.min(end, blockStart + block.length()) - blockStart);
-                ByteBuffer bytes = block.bytes();
-                sink.write(bytes.limit(to).position(from));
+                sink.write(bytes);
             } catch (IOException clientGone) {
-                if (fill != null) {
-                    fill.finishForFollowers();
-                }
+                clientGone();
                 throw clientGone;
-            } finally {
-                block.release();
             }
         }
     }
 
     @Override
+    public @Nullable ByteBuffer next() {
+        if (current != null) {
+            current.release();
+            current = null;
+        }
+        if (nextIndex > lastIndex) {
+            return null;
+        }
+        long index = nextIndex++;
+        Block block = index == firstIndex && firstBlock != null ? firstBlock : fetch(index, false);
+        firstBlock = null;
+        current = block;
+        long blockStart = index * pipe.blockSize;
+        int from = resumeAt >= 0 ? resumeAt : (int) (Math.max(start, blockStart) - blockStart);
+        resumeAt = -1;
+        int to = (int) (Math.min(end, blockStart + block.length()) - blockStart);
+        view = block.bytes().limit(to).position(from);
+        return view;
+    }
+
+    @Override
+    public boolean pause() {
+        if (current == null || view == null || fill != null) {
+            return false; // a reader leading a fill keeps its block: reading it again would start the fill over
+        }
+        resumeAt = view.position();
+        nextIndex--;
+        current.release();
+        current = null;
+        view = null;
+        return true;
+    }
+
+    @Override
+    public boolean memoryTight() {
+        return pipe.budget.underPressure();
+    }
+
+    @Override
+    public void clientGone() {
+        if (fill != null) {
+            fill.finishForFollowers();
+        }
+    }
+
+    @Override
     public void close() {
+        if (current != null) {
+            current.release();
+            current = null;
+        }
         if (firstBlock != null) {
             firstBlock.release();
             firstBlock = null;
@@ -144,12 +193,16 @@ final class BlockReader implements ObjectBody {
         }
     }
 
-    /** The block, owned by the caller (release it), from the fastest source that has it. */
-    private Block fetch(long index) {
+    /**
+     * The block, owned by the caller (release it), from the fastest source that has it. {@code first}: no byte of
+     * the answer has gone out yet, so a wait on the origin takes one of its bounded permits ({@link OriginWaits}).
+     */
+    private Block fetch(long index, boolean first) {
         if (fill != null) {
             if (fill.serves(index)) {
                 noteSource(LayerProxy.ORIGIN);
-                return fill.next(index);
+                OriginFill leading = fill;
+                return first ? pipe.originWaits.await(key, () -> leading.next(index)) : leading.next(index);
             }
             stopFilling(); // it covered blocks up to one someone else was fetching: that one is not coming from it
         }
@@ -166,16 +219,17 @@ final class BlockReader implements ObjectBody {
                 flight = pipe.flights.get(blockKey);
             }
             if (flight != null) {
-                Block handed = follow(flight, index);
+                Flight followed = flight;
+                Block handed =
+                        first ? pipe.originWaits.await(key, () -> follow(followed, index)) : follow(flight, index);
                 if (handed != null) {
                     return handed;
                 }
                 continue; // abandoned, or stored meanwhile: look again, then lead
             }
-            fill = OriginFill.lead(pipe, key, info, index, lastIndex, null);
-            if (fill != null) {
-                noteSource(LayerProxy.ORIGIN);
-                return fill.next(index);
+            Block led = first ? pipe.originWaits.await(key, () -> lead(index)) : lead(index);
+            if (led != null) {
+                return led;
             }
         }
     }
@@ -225,6 +279,16 @@ final class BlockReader implements ObjectBody {
                 block.release();
             }
         }
+    }
+
+    /** Leads a fill from {@code index} and returns its first block; null when another reader leads it now. */
+    private @Nullable Block lead(long index) {
+        fill = OriginFill.lead(pipe, key, info, index, lastIndex, null);
+        if (fill == null) {
+            return null;
+        }
+        noteSource(LayerProxy.ORIGIN);
+        return fill.next(index);
     }
 
     /** A read from a slower layer on the pipeline's layer-reading threads (see SLOWER_LAYER_READERS). */

@@ -39,6 +39,7 @@ final class MetadataStore {
     private final Duration staleIfError;
     private final ProxyMetrics metrics;
     private final Set<ObjectKey> tracked = ConcurrentHashMap.newKeySet();
+    private final OriginWaits waits;
     /** Metadata requests in flight: concurrent misses of one key share one HEAD or GET. */
     private final ConcurrentHashMap<ObjectKey, CompletableFuture<ObjectInfo>> heads = new ConcurrentHashMap<>();
 
@@ -49,7 +50,9 @@ final class MetadataStore {
             Duration maxAge,
             Duration negativeTtl,
             Duration staleIfError,
+            OriginWaits waits,
             ProxyMetrics metrics) {
+        this.waits = waits;
         this.layers = layers;
         this.origin = origin;
         this.clock = clock;
@@ -178,6 +181,10 @@ final class MetadataStore {
      * flight ends, so a reader arriving just after finds them instead of asking again.
      */
     private Answer askOrigin(ObjectKey key, ObjectInfo stale, String metaKey, Instant now, BodyLeader leader) {
+        return waits.await(key, () -> ask(key, stale, metaKey, now, leader));
+    }
+
+    private Answer ask(ObjectKey key, ObjectInfo stale, String metaKey, Instant now, BodyLeader leader) {
         var mine = new CompletableFuture<ObjectInfo>();
         var theirs = heads.putIfAbsent(key, mine);
         if (theirs != null) {

@@ -103,6 +103,12 @@ final class ProxyMetrics {
         FunctionCounter.builder("layerproxy.store.skipped", blocks.store, StoreQueue::skipped)
                 .description("block writes skipped because the store queue stayed full (slow disk)")
                 .register(registry);
+        Gauge.builder("layerproxy.origin.waiting", blocks.originWaits, OriginWaits::waiting)
+                .description("requests waiting on S3 now before their answer starts (origin-max-waiting bounds it)")
+                .register(registry);
+        FunctionCounter.builder("layerproxy.origin.waiting.refused", blocks.originWaits, OriginWaits::refused)
+                .description("requests refused with 503 because origin-max-waiting requests already waited on S3")
+                .register(registry);
     }
 
     /** A reader waited for a block another reader was fetching from the origin. */

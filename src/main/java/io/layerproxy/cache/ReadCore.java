@@ -33,6 +33,7 @@ public final class ReadCore implements AutoCloseable {
             Duration negativeTtl,
             Duration staleIfError,
             Duration originTimeout,
+            int originMaxWaiting,
             Set<String> buckets,
             Clock clock) {}
 
@@ -54,11 +55,13 @@ public final class ReadCore implements AutoCloseable {
     private final Set<String> buckets;
     private final ProxyMetrics metrics;
     private final Origin origin;
+    private final OriginWaits originWaits;
 
     /** The core over {@code layers} (fastest first) and {@code origin}, its meters in {@code registry}. */
     public ReadCore(List<Layer> layers, Origin origin, Settings settings, MeterRegistry registry) {
         this.metrics = new ProxyMetrics(registry);
         this.origin = origin;
+        this.originWaits = new OriginWaits(settings.originMaxWaiting());
         this.layers =
                 layers.stream().map(layer -> new GuardedLayer(layer, registry)).toList();
         this.metadata = new MetadataStore(
@@ -68,12 +71,13 @@ public final class ReadCore implements AutoCloseable {
                 settings.maxAge(),
                 settings.negativeTtl(),
                 settings.staleIfError(),
+                originWaits,
                 metrics);
         long budget = settings.bufferMemory() > 0
                 ? settings.bufferMemory()
                 : defaultBufferMemory(layers, settings.blockSize());
-        this.blocks =
-                new BlockPipeline(this.layers, origin, settings.blockSize(), budget, settings.originTimeout(), metrics);
+        this.blocks = new BlockPipeline(
+                this.layers, origin, settings.blockSize(), budget, settings.originTimeout(), originWaits, metrics);
         metrics.registerPipeline(blocks);
         this.buckets = Set.copyOf(settings.buckets());
     }

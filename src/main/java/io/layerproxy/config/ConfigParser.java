@@ -134,6 +134,9 @@ public final class ConfigParser {
         String concurrent = values.single(Option.MANY_MAX_CONCURRENT);
         int manyMaxConcurrent =
                 (int) integer(Option.MANY_MAX_CONCURRENT, concurrent, concurrent, 1, 1000, "between 1 and 1000");
+        String waiting = values.single(Option.ORIGIN_MAX_WAITING);
+        int originMaxWaiting =
+                (int) integer(Option.ORIGIN_MAX_WAITING, waiting, waiting, 0, 100_000, "between 0 and 100000");
 
         return new LayerProxyConfig(
                 host,
@@ -158,6 +161,7 @@ public final class ConfigParser {
                 manyMaxBytes,
                 manyMaxConcurrent,
                 originTimeout(values.single(Option.ORIGIN_TIMEOUT)),
+                originMaxWaiting,
                 seconds(Option.STALE_IF_ERROR, values.single(Option.STALE_IF_ERROR)),
                 seconds(Option.DRAIN_TIMEOUT, values.single(Option.DRAIN_TIMEOUT)));
     }

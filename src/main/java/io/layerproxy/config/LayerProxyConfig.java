@@ -27,6 +27,7 @@ import java.util.TreeSet;
  * @param manyMaxBytes   most object bytes in one {@code POST /_many/} zip
  * @param manyMaxConcurrent most {@code POST /_many/} zips built at once
  * @param originTimeout  how long S3 may stay silent before a read fails
+ * @param originMaxWaiting most requests waiting on S3 at once before their answer starts; 0 is no bound
  * @param staleIfError   how long past max-age cached metadata is still served while S3 fails; zero is off
  * @param drainTimeout   how long downloads in progress may take to finish when the proxy shuts down
  */
@@ -53,6 +54,7 @@ public record LayerProxyConfig(
         long manyMaxBytes,
         int manyMaxConcurrent,
         Duration originTimeout,
+        int originMaxWaiting,
         Duration staleIfError,
         Duration drainTimeout) {
 
@@ -95,6 +97,7 @@ public record LayerProxyConfig(
         d.put("negative-ttl", String.valueOf(negativeTtl.toSeconds()));
         d.put("admin-token", adminToken == null ? "(off)" : "(set)");
         d.put("origin-timeout", String.valueOf(originTimeout.toSeconds()));
+        d.put("origin-max-waiting", String.valueOf(originMaxWaiting));
         d.put("stale-if-error", String.valueOf(staleIfError.toSeconds()));
         d.put("drain-timeout", String.valueOf(drainTimeout.toSeconds()));
         d.put("many-max-entries", String.valueOf(manyMaxEntries));

@@ -119,7 +119,14 @@ public enum Option {
             "4",
             "COUNT",
             "Most POST /_many/ zips built at once; more are refused with 503 and Retry-After, so long zips and slow"
-                    + " bodies never take the threads hits need.");
+                    + " bodies never take the threads hits need."),
+    ORIGIN_MAX_WAITING(
+            "origin-max-waiting",
+            "LAYERPROXY_ORIGIN_MAX_WAITING",
+            "128",
+            "COUNT",
+            "Most requests waiting on S3 at once before their answer starts (misses); more get 503 SlowDown at once,"
+                    + " so a stalled S3 never takes the threads hits need. 0: no bound.");
 
     private final String name;
     private final String env;

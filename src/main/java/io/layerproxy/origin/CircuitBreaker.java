@@ -25,14 +25,14 @@ import org.slf4j.LoggerFactory;
  * <p>It reflects S3, not one key: failures without an answer (no connection, a timeout) and throttling (503) count
  * wherever they come from, but a server error S3 answers for a key (a 500 for one malformed key) counts only when the
  * streak spans {@link #DISTINCT_KEYS_TO_OPEN} keys — one client asking for a bad key again and again cannot switch
- * off cold misses for everyone. Listings never probe: a watch loop's listing of a large bucket is no quick test of
- * recovery, so while the circuit is open they fail fast and a read's request (or a client's one listing page)
- * probes instead.
+ * off cold misses for everyone. Whole listings never probe: a large bucket's listing is no quick test of recovery,
+ * so while the circuit is open they fail fast and a read's request (or one listing page, a client's or the watch
+ * loop's) probes instead.
  */
 final class CircuitBreaker implements Origin {
     private static final Logger LOG = LoggerFactory.getLogger(CircuitBreaker.class);
     static final int FAILURES_TO_OPEN = 5;
-    static final Duration OPEN_FOR = Duration.ofSeconds(5);
+    static final Duration OPEN_FOR = Duration.ofSeconds(3);
     /** How many keys' answered server errors in one streak count as the origin failing. */
     static final int DISTINCT_KEYS_TO_OPEN = 3;
 

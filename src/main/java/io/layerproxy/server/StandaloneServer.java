@@ -75,8 +75,9 @@ public final class StandaloneServer implements AutoCloseable {
         context.getServletHandler().setDecodeAmbiguousURIs(true);
         // prefetch may begin before Jetty listens: it needs no HTTP, and the status page shows its figures
         BackgroundTasks tasks = BackgroundTasks.start(proxy, config);
-        context.addFilter(
-                new FilterHolder(new LayerProxyFilter(proxy, config, tasks)), "/*", EnumSet.of(DispatcherType.REQUEST));
+        var filter = new FilterHolder(new LayerProxyFilter(proxy, config, tasks));
+        filter.setAsyncSupported(true); // bodies are written without holding a thread while a client is slow
+        context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("root", new RootServlet()), "/");
         // on stop, connectors close first, then requests in flight get up to --drain-timeout to finish
         server.setHandler(new GracefulHandler(context));

@@ -106,16 +106,20 @@ public final class LayerProxyFilter implements Filter {
         long start = System.nanoTime();
         var counting = new RequestLog.CountingResponse(resp);
         inFlight.enter();
-        String route = null;
-        try {
-            route = route(req, counting);
-        } finally {
+        String[] route = {null};
+        // a body written asynchronously ends the request later than this method returns
+        RequestEnd end = RequestEnd.begin(req, () -> {
             inFlight.exit();
-            if (route != null) {
-                log.record(route, req, counting, start);
+            if (route[0] != null) {
+                log.record(route[0], req, counting, start);
             }
+        });
+        try {
+            route[0] = route(req, counting);
+        } finally {
+            end.arrive();
         }
-        if (route == null) {
+        if (route[0] == null) {
             chain.doFilter(request, response);
         }
     }

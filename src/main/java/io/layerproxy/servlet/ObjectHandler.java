@@ -205,10 +205,19 @@ final class ObjectHandler {
                     key);
             return;
         }
-        try (ObjectBody body = opened) {
-            Responses.objectHeaders(req, resp, key, body.info(), object, body.firstLayer());
-            resp.setContentLengthLong(range == null ? body.info().size() : length);
-            body.writeTo(resp.getOutputStream());
+        boolean async = false;
+        try {
+            Responses.objectHeaders(req, resp, key, opened.info(), object, opened.firstLayer());
+            resp.setContentLengthLong(range == null ? opened.info().size() : length);
+            // a slow reader of a large body then holds no thread; a small one fits the socket's buffer at once
+            async = length > AsyncBodyWriter.SMALL_BODY && AsyncBodyWriter.start(req, resp, opened, key);
+            if (!async) {
+                opened.writeTo(resp.getOutputStream());
+            }
+        } finally {
+            if (!async) {
+                opened.close();
+            }
         }
     }
 

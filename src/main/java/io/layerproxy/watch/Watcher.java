@@ -2,6 +2,7 @@ package io.layerproxy.watch;
 
 import io.layerproxy.LayerProxy;
 import io.layerproxy.ObjectKey;
+import io.layerproxy.Origin;
 import io.layerproxy.config.LayerProxyConfig.BucketPrefix;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -34,11 +35,19 @@ public final class Watcher {
     private final Counter failedPolls;
     private final Counter changes;
     private final Counter deletions;
+    private final Counter pages;
+    /** Listings cut short by the page budget, by scope. */
+    private final Map<BucketPrefix, Resume> resumes = new java.util.HashMap<>();
+    /** When each scope's listing last completed, as a count of completions: the oldest goes first. */
+    private final Map<BucketPrefix, Long> lastCompleted = new java.util.HashMap<>();
+
+    private final int maxPages;
+    private long completions;
     /** When the last complete poll ended, in epoch seconds; 0 before the first. */
     private final AtomicLong lastPoll = new AtomicLong();
 
     /** One poll's outcome. */
-    public record Result(int listed, int changed, int deleted, int failedScopes) {}
+    public record Result(int listed, int changed, int deleted, int failedScopes, int pages, int cutShort) {}
 
     /** Every poll so far; {@code lastPoll} null before the first. */
     public record Stats(
@@ -52,6 +61,12 @@ public final class Watcher {
      * @param refetch  runs the background re-fetches of changed objects
      */
     public Watcher(LayerProxy proxy, List<BucketPrefix> prefixes, Executor refetch) {
+        this(proxy, prefixes, refetch, MAX_PAGES_PER_POLL);
+    }
+
+    /** As above, with a smaller page budget per poll (for tests). */
+    Watcher(LayerProxy proxy, List<BucketPrefix> prefixes, Executor refetch, int maxPagesPerPoll) {
+        this.maxPages = maxPagesPerPoll;
         this.proxy = proxy;
         this.prefixes = List.copyOf(prefixes);
         this.refetch = refetch;
@@ -60,6 +75,9 @@ public final class Watcher {
         this.failedPolls = counter(registry, "layerproxy.watch.polls", "outcome", "failed");
         this.changes = counter(registry, "layerproxy.watch.changes", "change", "changed");
         this.deletions = counter(registry, "layerproxy.watch.changes", "change", "deleted");
+        this.pages = Counter.builder("layerproxy.watch.list.pages")
+                .description("listing pages the watch loop asked S3 for (at most " + maxPages + " per round)")
+                .register(registry);
         Gauge.builder("layerproxy.watch.last.poll", lastPoll, AtomicLong::get)
                 .baseUnit("seconds")
                 .description("when the last watch poll ended (Unix time); 0 before the first")
@@ -67,54 +85,141 @@ public final class Watcher {
                 .register(registry);
     }
 
-    /** One round; a scope whose listing fails is skipped (logged) and retried next round. */
-    public Result poll() {
+    /**
+     * One round; a scope whose listing fails is skipped (logged) and retried next round. At most
+     * {@link #MAX_PAGES_PER_POLL} listing pages are asked for: a scope cut short goes on next round after the last
+     * key it reached, and the scopes listed longest ago go first, so every one completes in turn.
+     */
+    public synchronized Result poll() {
         int listed = 0;
         int changed = 0;
         int deleted = 0;
         int failed = 0;
+        int pagesLeft = maxPages;
+        int cut = 0;
         Set<ObjectKey> tracked = Set.copyOf(proxy.trackedKeys());
-        for (BucketPrefix scope : scopes(tracked)) {
-            // memory grows with what is tracked, not with the bucket: only tracked keys are remembered as unseen
-            Set<ObjectKey> unseen = new HashSet<>();
-            for (ObjectKey key : tracked) {
-                if (key.bucket().equals(scope.bucket()) && key.key().startsWith(scope.prefix())) {
-                    unseen.add(key);
-                }
-            }
-            int[] count = {0};
-            List<ObjectKey> changedKeys = new ArrayList<>();
-            try {
-                proxy.list(scope.bucket(), scope.prefix(), entry -> {
-                    count[0]++;
-                    unseen.remove(entry.key());
-                    if (proxy.reconcile(entry)) {
-                        changedKeys.add(entry.key());
-                    }
-                });
-            } catch (RuntimeException e) {
-                failed++;
-                LOG.warn("watch: listing {} failed, retrying next round: {}", scope, e.getMessage());
+        List<BucketPrefix> scopes = new ArrayList<>(scopes(tracked));
+        lastCompleted.keySet().retainAll(scopes);
+        resumes.keySet().retainAll(scopes);
+        scopes.sort(java.util.Comparator.comparingLong(scope -> lastCompleted.getOrDefault(scope, 0L)));
+        for (BucketPrefix scope : scopes) {
+            if (pagesLeft == 0) {
+                cut++;
                 continue;
             }
-            listed += count[0];
-            for (ObjectKey key : changedKeys) {
+            Listing listing = new Listing(scope, tracked, resumes.remove(scope));
+            try {
+                pagesLeft -= listing.run(pagesLeft);
+            } catch (RuntimeException e) {
+                failed++;
+                pagesLeft -= listing.pages;
+                LOG.warn("watch: listing {} failed, retrying next round: {}", scope, e.getMessage());
+                continue;
+            } finally {
+                pages.increment(listing.pages);
+            }
+            listed += listing.listed;
+            for (ObjectKey key : listing.changed) {
                 LOG.info("watch: {} changed, re-fetching", key);
                 refetch.execute(() -> refetchQuietly(key));
             }
-            changed += changedKeys.size();
+            changed += listing.changed.size();
+            if (listing.startAfter != null) {
+                resumes.put(scope, new Resume(listing.startAfter, listing.unseen));
+                cut++;
+                continue;
+            }
+            lastCompleted.put(scope, ++completions);
             // only a complete listing proves a key is gone
-            for (ObjectKey key : unseen) {
+            for (ObjectKey key : listing.unseen) {
                 LOG.info("watch: {} was deleted", key);
                 proxy.invalidate(key);
                 deleted++;
             }
         }
+        if (cut > 0) {
+            LOG.info(
+                    "watch: {} listing pages asked this round, the most one round may; {} listings go on next round",
+                    maxPages,
+                    cut);
+        }
         (failed == 0 ? polls : failedPolls).increment();
         changes.increment(changed);
         deletions.increment(deleted);
         lastPoll.set(System.currentTimeMillis() / 1000);
-        return new Result(listed, changed, deleted, failed);
+        return new Result(listed, changed, deleted, failed, maxPages - pagesLeft, cut);
+    }
+
+    /** Where a listing cut short goes on, and its tracked keys not seen so far. */
+    private record Resume(String startAfter, Set<ObjectKey> unseen) {}
+
+    /** One scope's listing in one round, page by page, within a page budget. */
+    private final class Listing {
+        private final BucketPrefix scope;
+        /** Tracked keys in the scope not listed (yet): memory follows what is tracked, not the bucket. */
+        final Set<ObjectKey> unseen = new HashSet<>();
+
+        final List<ObjectKey> changed = new ArrayList<>();
+        int listed;
+        int pages;
+        /** Null once the listing is complete; else the last key listed. */
+        @Nullable
+        String startAfter;
+
+        Listing(BucketPrefix scope, Set<ObjectKey> tracked, @Nullable Resume resume) {
+            this.scope = scope;
+            for (ObjectKey key : tracked) {
+                if (key.bucket().equals(scope.bucket())
+                        && key.key().startsWith(scope.prefix())
+                        && (resume == null || resume.unseen().contains(key))) {
+                    unseen.add(key);
+                }
+            }
+            this.startAfter = resume == null ? null : resume.startAfter();
+        }
+
+        /** Lists up to {@code budget} pages; returns how many it asked for. */
+        int run(int budget) {
+            String token = null;
+            do {
+                Origin.ListPage page;
+                try {
+                    page = proxy.listPage(new Origin.ListRequest(
+                            scope.bucket(), scope.prefix(), null, null, token, token == null ? startAfter : null));
+                } catch (UnsupportedOperationException e) {
+                    proxy.list(scope.bucket(), scope.prefix(), this::see); // an origin without pages: all at once
+                    startAfter = null;
+                    return pages;
+                }
+                pages++;
+                if (page == null) {
+                    startAfter = null; // no such bucket: nothing under the prefix
+                    return pages;
+                }
+                for (Origin.ListedObject o : page.contents()) {
+                    try {
+                        see(new Origin.Listed(new ObjectKey(scope.bucket(), o.key()), o.etag(), o.size()));
+                    } catch (IllegalArgumentException e) {
+                        // a key this proxy cannot serve is not worth watching
+                    }
+                    startAfter = o.key();
+                }
+                token = page.truncated() ? page.nextContinuationToken() : null;
+                if (token == null) {
+                    startAfter = null;
+                    return pages;
+                }
+            } while (pages < budget);
+            return pages;
+        }
+
+        private void see(Origin.Listed entry) {
+            listed++;
+            unseen.remove(entry.key());
+            if (proxy.reconcile(entry)) {
+                changed.add(entry.key());
+            }
+        }
     }
 
     public Stats stats() {
@@ -141,7 +246,12 @@ public final class Watcher {
         try {
             Result r = poll();
             if (r.changed() + r.deleted() > 0) {
-                LOG.info("watch: {} objects listed, {} changed, {} deleted", r.listed(), r.changed(), r.deleted());
+                LOG.info(
+                        "watch: {} objects listed in {} pages, {} changed, {} deleted",
+                        r.listed(),
+                        r.pages(),
+                        r.changed(),
+                        r.deleted());
             }
         } catch (RuntimeException e) {
             failedPolls.increment();
@@ -208,6 +318,9 @@ public final class Watcher {
         return new java.util.TreeSet<>(
                 java.util.Comparator.comparing(BucketPrefix::bucket).thenComparing(BucketPrefix::prefix));
     }
+
+    /** Most listing pages (of up to 1,000 keys) one poll asks for; a listing cut short goes on next poll. */
+    static final int MAX_PAGES_PER_POLL = 100;
 
     /** Most listings one poll makes for tracked keys (beside the prefetched prefixes). */
     static final int MAX_SCOPES = 32;

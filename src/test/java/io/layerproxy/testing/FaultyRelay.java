@@ -41,6 +41,7 @@ public final class FaultyRelay implements AutoCloseable {
     private final HttpClient client = HttpClient.newHttpClient();
     private final Queue<Fault> faults = new ConcurrentLinkedQueue<>();
     private final AtomicInteger requests = new AtomicInteger();
+    private volatile boolean down;
 
     public FaultyRelay(URI target) throws Exception {
         this.target = target;
@@ -69,6 +70,12 @@ public final class FaultyRelay implements AutoCloseable {
         return this;
     }
 
+    /** While down, every request's connection is dropped without an answer (S3 unreachable); until up again. */
+    public FaultyRelay down(boolean down) {
+        this.down = down;
+        return this;
+    }
+
     /** Requests received so far, faulted or forwarded. */
     public int requests() {
         return requests.get();
@@ -76,7 +83,7 @@ public final class FaultyRelay implements AutoCloseable {
 
     private void relay(Request request, Response response, Callback callback) throws Exception {
         requests.incrementAndGet();
-        Fault fault = faults.poll();
+        Fault fault = down ? Fault.DROP_CONNECTION : faults.poll();
         if (fault == Fault.SLOW_DOWN || fault == Fault.INTERNAL_ERROR) {
             boolean slow = fault == Fault.SLOW_DOWN;
             String xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>"

@@ -100,6 +100,11 @@ public final class ProxyServer implements AutoCloseable {
         return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
     }
 
+    public <T> HttpResponse<T> sendStreaming(HttpRequest request, HttpResponse.BodyHandler<T> handler)
+            throws IOException, InterruptedException {
+        return http.send(request, handler);
+    }
+
     @Override
     public void close() {
         server.close();

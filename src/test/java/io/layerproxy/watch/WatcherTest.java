@@ -64,7 +64,7 @@ class WatcherTest {
         Watcher.Result result = watcher.poll();
         HttpResponse<byte[]> a = proxy.get("/watched/a.txt");
 
-        assertEquals(new Watcher.Result(2, 0, 0, 0), result, "a.txt and b.txt listed; c.txt was never read");
+        assertEquals(new Watcher.Result(2, 0, 0, 0, 2, 0), result, "a.txt and b.txt listed; c.txt was never read");
         assertEquals(before, proxy.origin().requests(), "LISTs only, no HEAD, no GET");
         assertEquals(2, proxy.origin().lists(), "one short listing per tracked key");
         assertEquals("HIT", header(a, "X-Cache"));
@@ -174,5 +174,34 @@ class WatcherTest {
         assertEquals("a/b/", Watcher.ancestor("a/b/c.txt", 1));
         assertEquals("a/", Watcher.ancestor("a/b/c.txt", 2));
         assertEquals("", Watcher.ancestor("a/b/c.txt", 3));
+    }
+
+    @Test
+    void aListingLongerThanThePageBudget_goesOnNextPoll_andOnlyAFinishedOneDeletes() throws Exception {
+        for (int i = 0; i < 2500; i++) {
+            s3.put("watched", String.format("bulk/%04d", i), bytes("x"));
+        }
+        proxy.get("/watched/bulk/2400");
+        s3.delete("watched", "bulk/2400");
+        var bulk = new io.layerproxy.config.LayerProxyConfig.BucketPrefix("watched", "bulk/");
+        Watcher onePage = new Watcher(proxy.proxy(), List.of(bulk), Runnable::run, 1);
+
+        Watcher.Result first = onePage.poll();
+        Watcher.Result second = onePage.poll();
+        Watcher.Result third = onePage.poll();
+
+        assertEquals(List.of(1, 1, 1), List.of(first.pages(), second.pages(), third.pages()), "one page a poll");
+        assertEquals(List.of(1000, 1000, 499), List.of(first.listed(), second.listed(), third.listed()));
+        assertEquals(List.of(0, 0, 1), List.of(first.deleted(), second.deleted(), third.deleted()));
+        assertEquals(200, proxy.get("/watched/a.txt").statusCode());
+        assertEquals(404, proxy.get("/watched/bulk/2400").statusCode());
+        // the listings of a.txt and b.txt, cut so far, come next (listed longest ago first), then bulk/ again
+        assertEquals(
+                List.of(1, 1, 1000),
+                List.of(
+                        onePage.poll().listed(),
+                        onePage.poll().listed(),
+                        onePage.poll().listed()),
+                "every listing in turn");
     }
 }
