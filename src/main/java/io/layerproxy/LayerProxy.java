@@ -1,10 +1,13 @@
 package io.layerproxy;
 
 import io.layerproxy.cache.ReadCore;
+import io.layerproxy.fleet.Fleet;
+import io.layerproxy.fleet.PeerOrigin;
 import io.layerproxy.origin.GuardedOrigin;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,12 +38,15 @@ import org.jspecify.annotations.Nullable;
 public final class LayerProxy implements AutoCloseable {
     /** The source reported when bytes or metadata came from the origin. */
     public static final String ORIGIN = "origin";
+    /** The source of bytes a fleet member read from the member owning them (see {@link Fleet}). */
+    public static final String PEER = "peer";
     /** The source reported for a bucket outside the allowlist: not found, without asking the origin. */
     public static final String ALLOWLIST = "allowlist";
 
     private final GuardedOrigin origin;
     private final MeterRegistry registry;
     private final ReadCore core;
+    private final @Nullable Fleet fleet;
 
     private LayerProxy(Builder b) {
         this.registry = b.registry != null ? b.registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -49,9 +55,10 @@ public final class LayerProxy implements AutoCloseable {
                 registry,
                 b.clock,
                 b.buckets.isEmpty() ? "layerproxy-probe" : new TreeSet<>(b.buckets).first());
+        this.fleet = b.fleet == null ? null : new Fleet(b.fleet, registry, b.clock);
         this.core = new ReadCore(
                 b.layers,
-                origin,
+                fleet == null ? origin : new PeerOrigin(origin, fleet, b.blockSize, b.originTimeout),
                 new ReadCore.Settings(
                         b.blockSize,
                         b.bufferMemory,
@@ -60,6 +67,7 @@ public final class LayerProxy implements AutoCloseable {
                         b.staleIfError,
                         b.originTimeout,
                         b.originMaxWaiting,
+                        b.fleet == null ? 0 : b.fleet.spanBlocks(),
                         b.buckets,
                         b.clock),
                 registry);
@@ -129,6 +137,7 @@ public final class LayerProxy implements AutoCloseable {
     /** Forgets the object's metadata in every layer; its blocks become unreachable and age out. */
     public void invalidate(ObjectKey key) {
         core.invalidate(key);
+        broadcast(Fleet.Drop.of(key));
     }
 
     /**
@@ -138,7 +147,9 @@ public final class LayerProxy implements AutoCloseable {
      * @return whether anything of it was cached
      */
     public boolean purge(ObjectKey key) {
-        return core.purge(key);
+        boolean found = core.purge(key);
+        broadcast(Fleet.Drop.of(key));
+        return found;
     }
 
     /**
@@ -148,7 +159,39 @@ public final class LayerProxy implements AutoCloseable {
      * @return how many objects were cached
      */
     public int purgePrefix(String bucket, String prefix) {
-        return core.purgePrefix(bucket, prefix);
+        int purged = core.purgePrefix(bucket, prefix);
+        broadcast(new Fleet.Drop(true, bucket, prefix, null));
+        return purged;
+    }
+
+    /** The fleet this proxy is a member of, or null when it runs alone. */
+    public @Nullable Fleet fleet() {
+        return fleet;
+    }
+
+    /**
+     * Joins the fleet the builder described, as {@code advertise} (this node's HTTP address for its peers): from
+     * then on spans owned by other members are read from them, and purges and invalidations made here are applied
+     * on every member. Does nothing without a fleet.
+     */
+    public void joinFleet(URI advertise) throws Exception {
+        if (fleet != null) {
+            fleet.join(advertise, this::applyDrop);
+        }
+    }
+
+    private void applyDrop(Fleet.Drop drop) {
+        if (drop.prefix()) {
+            core.purgePrefix(drop.bucket(), drop.name());
+        } else {
+            core.purge(new ObjectKey(drop.bucket(), drop.name(), drop.versionId()));
+        }
+    }
+
+    private void broadcast(Fleet.Drop drop) {
+        if (fleet != null) {
+            fleet.broadcast(drop);
+        }
     }
 
     /**
@@ -196,6 +239,9 @@ public final class LayerProxy implements AutoCloseable {
 
     @Override
     public void close() {
+        if (fleet != null) {
+            fleet.close();
+        }
         core.close();
         origin.close();
     }
@@ -222,6 +268,7 @@ public final class LayerProxy implements AutoCloseable {
         private Duration negativeTtl = Duration.ofSeconds(10);
         private Duration staleIfError = Duration.ofDays(1);
         private long bufferMemory;
+        private Fleet.@Nullable Settings fleet;
         private int originMaxWaiting = 128;
         private @Nullable MeterRegistry registry;
 
@@ -305,6 +352,12 @@ public final class LayerProxy implements AutoCloseable {
                 throw new IllegalArgumentException("origin-max-waiting must not be negative, was: " + reads);
             }
             this.originMaxWaiting = reads;
+            return this;
+        }
+
+        /** Makes this proxy a member of a fleet once {@link LayerProxy#joinFleet} is called. */
+        public Builder fleet(Fleet.Settings settings) {
+            this.fleet = Objects.requireNonNull(settings, "settings");
             return this;
         }
 

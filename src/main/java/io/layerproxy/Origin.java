@@ -21,7 +21,19 @@ public interface Origin extends AutoCloseable {
      */
     InputStream read(ObjectKey key, ObjectInfo version, long first, long last);
 
-    /** The current version's metadata and a stream of all its bytes, from one request. */
+    /**
+     * A body some of whose bytes another cache (a fleet peer) served: the proxy keeps fewer copies of those, so a
+     * fleet holds each block about once.
+     */
+    interface FromPeers {
+        /** Whether any of bytes {@code first..last} (offsets in the object) came from a peer. */
+        boolean fromPeer(long first, long last);
+    }
+
+    /**
+     * The current version's metadata and a stream of its bytes from the first, from one request: all of them, or
+     * at least the first fleet span when the proxy is in a fleet (its fills stop at span ends).
+     */
     record Fetched(ObjectInfo info, InputStream body) {}
 
     /**

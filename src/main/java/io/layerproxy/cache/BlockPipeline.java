@@ -40,6 +40,9 @@ final class BlockPipeline implements AutoCloseable {
     /** Threads reading origin bodies a block ahead of their readers (one per origin read in progress). */
     final ExecutorService readAheadThreads = Executors.newCachedThreadPool(daemon("layerproxy-read-ahead"));
 
+    /** Most blocks one origin read fills, aligned to multiples of it (a fleet's span); 0: to the span's end. */
+    final int runBlocks;
+
     /** Bounds the readers waiting on the origin for their first block. */
     final OriginWaits originWaits;
 
@@ -50,8 +53,10 @@ final class BlockPipeline implements AutoCloseable {
             long budgetBytes,
             Duration blockDeadline,
             OriginWaits originWaits,
+            int runBlocks,
             ProxyMetrics metrics) {
         this.originWaits = originWaits;
+        this.runBlocks = runBlocks;
         this.layers = layers;
         this.origin = origin;
         this.blockSize = blockSize;

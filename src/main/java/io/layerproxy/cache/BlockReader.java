@@ -54,6 +54,11 @@ final class BlockReader implements ObjectBody {
     private ByteBuffer view;
 
     private int resumeAt = -1;
+    /** Whether the last block fetched, the first block, and the block of the last view came from a layer. */
+    private boolean fromLayer;
+
+    private boolean firstFromLayer;
+    private boolean currentFromLayer;
     private String firstLayer;
     private OriginFill fill;
     private Fill followed;
@@ -97,7 +102,9 @@ final class BlockReader implements ObjectBody {
         if (end > start && firstBlock == null) {
             boolean opened = false;
             try {
+                fromLayer = false;
                 firstBlock = fetch(firstIndex, true);
+                firstFromLayer = fromLayer;
                 opened = true;
             } finally {
                 if (!opened) {
@@ -140,7 +147,10 @@ final class BlockReader implements ObjectBody {
             return null;
         }
         long index = nextIndex++;
-        Block block = index == firstIndex && firstBlock != null ? firstBlock : fetch(index, false);
+        boolean first = index == firstIndex && firstBlock != null;
+        fromLayer = false;
+        Block block = first ? firstBlock : fetch(index, false);
+        currentFromLayer = first ? firstFromLayer : fromLayer;
         firstBlock = null;
         current = block;
         long blockStart = index * pipe.blockSize;
@@ -153,8 +163,10 @@ final class BlockReader implements ObjectBody {
 
     @Override
     public boolean pause() {
-        if (current == null || view == null || fill != null) {
-            return false; // a reader leading a fill keeps its block: reading it again would start the fill over
+        if (current == null || view == null || !currentFromLayer) {
+            // a block from the origin (own fill or followed) may not be in a layer yet: reading it again could ask
+            // the origin again, so it is kept
+            return false;
         }
         resumeAt = view.position();
         nextIndex--;
@@ -200,9 +212,10 @@ final class BlockReader implements ObjectBody {
     private Block fetch(long index, boolean first) {
         if (fill != null) {
             if (fill.serves(index)) {
-                noteSource(LayerProxy.ORIGIN);
                 OriginFill leading = fill;
-                return first ? pipe.originWaits.await(key, () -> leading.next(index)) : leading.next(index);
+                Block block = first ? pipe.originWaits.await(key, () -> leading.next(index)) : leading.next(index);
+                noteSource(leading.source(index));
+                return block;
             }
             stopFilling(); // it covered blocks up to one someone else was fetching: that one is not coming from it
         }
@@ -214,6 +227,7 @@ final class BlockReader implements ObjectBody {
             if (flight == null) {
                 Block cached = fromLayers(index, blockKey);
                 if (cached != null) {
+                    fromLayer = true;
                     return cached;
                 }
                 flight = pipe.flights.get(blockKey);
@@ -287,8 +301,9 @@ final class BlockReader implements ObjectBody {
         if (fill == null) {
             return null;
         }
-        noteSource(LayerProxy.ORIGIN);
-        return fill.next(index);
+        Block block = fill.next(index);
+        noteSource(fill.source(index));
+        return block;
     }
 
     /** A read from a slower layer on the pipeline's layer-reading threads (see SLOWER_LAYER_READERS). */

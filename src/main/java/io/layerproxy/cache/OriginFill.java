@@ -1,7 +1,9 @@
 package io.layerproxy.cache;
 
+import io.layerproxy.LayerProxy;
 import io.layerproxy.ObjectInfo;
 import io.layerproxy.ObjectKey;
+import io.layerproxy.Origin;
 import io.layerproxy.OriginException;
 import io.layerproxy.cache.Flights.Fill;
 import io.layerproxy.cache.Flights.Flight;
@@ -21,6 +23,9 @@ import org.slf4j.LoggerFactory;
  * and returned to the leader, in that order.
  */
 final class OriginFill {
+    /** A block a fleet peer served is kept in the memory layer too with this odds' inverse. */
+    static final int HOT_COPY_ONE_IN = 8;
+
     private static final Logger LOG = LoggerFactory.getLogger(OriginFill.class);
     private static final Pattern MD5_ETAG = Pattern.compile("\"[0-9a-f]{32}\"");
 
@@ -36,6 +41,9 @@ final class OriginFill {
     private final long mark;
 
     private ReadAhead stream;
+    /** The origin body's account of which bytes a fleet peer served; null when S3 served them all. */
+    private Origin.FromPeers peers;
+
     private long nextIndex;
     /** Reading a whole single-part object: its MD5 is checked against the ETag before its last block leaves. */
     private boolean verifiesWhole;
@@ -60,7 +68,10 @@ final class OriginFill {
             BlockPipeline pipe, ObjectKey key, ObjectInfo info, long index, long spanLast, InputStream opened) {
         Fill fill = new Fill();
         TreeMap<Long, Flight> leading = new TreeMap<>();
-        for (long i = index; i <= spanLast; i++) {
+        // in a fleet a run stops at its span's end: the next span may be another member's, or cached here already
+        long runLast =
+                pipe.runBlocks == 0 ? spanLast : Math.min(spanLast, (index / pipe.runBlocks + 1) * pipe.runBlocks - 1);
+        for (long i = index; i <= runLast; i++) {
             Flight flight = pipe.flights.register(pipe.blockKey(key, info, i), fill);
             if (flight == null) {
                 break;
@@ -86,6 +97,7 @@ final class OriginFill {
                 : null;
         try {
             InputStream body = opened != null ? opened : pipe.origin.read(key, info, first, last);
+            peers = body instanceof Origin.FromPeers fromPeers ? fromPeers : null;
             stream = new ReadAhead(
                     body,
                     nextIndex,
@@ -107,6 +119,27 @@ final class OriginFill {
             throw e;
         }
         verifiesWhole = md5 != null;
+    }
+
+    /**
+     * How many layers (from the fastest) keep block {@code index}: all of them, unless a fleet peer served it; then
+     * its owner keeps it, and this node keeps one block in {@link #HOT_COPY_ONE_IN} in its memory layer, so a block
+     * read again and again here soon stays here too (groupcache's hot cache, sampled the same way).
+     */
+    private int storeBelow(long index) {
+        long first = index * pipe.blockSize;
+        if (peers == null || !peers.fromPeer(first, first + pipe.blockLength(info, index) - 1)) {
+            return pipe.layers.size();
+        }
+        return java.util.concurrent.ThreadLocalRandom.current().nextInt(HOT_COPY_ONE_IN) == 0 ? 1 : 0;
+    }
+
+    /** Where block {@code index}, delivered already, came from: {@link LayerProxy#PEER} or the origin. */
+    String source(long index) {
+        long first = index * pipe.blockSize;
+        return peers != null && peers.fromPeer(first, first + pipe.blockLength(info, index) - 1)
+                ? LayerProxy.PEER
+                : LayerProxy.ORIGIN;
     }
 
     /** Whether {@code index} is the next block this fill's stream delivers. */
@@ -156,7 +189,7 @@ final class OriginFill {
         if (flight != null) {
             pipe.flights.handOver(flight, block);
         }
-        pipe.store(block, key, info, index, mark, pipe.layers.size(), flight);
+        pipe.store(block, key, info, index, mark, storeBelow(index), flight);
         return block;
     }
 

@@ -34,6 +34,7 @@ public final class ReadCore implements AutoCloseable {
             Duration staleIfError,
             Duration originTimeout,
             int originMaxWaiting,
+            int fillRunBlocks,
             Set<String> buckets,
             Clock clock) {}
 
@@ -77,7 +78,14 @@ public final class ReadCore implements AutoCloseable {
                 ? settings.bufferMemory()
                 : defaultBufferMemory(layers, settings.blockSize());
         this.blocks = new BlockPipeline(
-                this.layers, origin, settings.blockSize(), budget, settings.originTimeout(), originWaits, metrics);
+                this.layers,
+                origin,
+                settings.blockSize(),
+                budget,
+                settings.originTimeout(),
+                originWaits,
+                settings.fillRunBlocks(),
+                metrics);
         metrics.registerPipeline(blocks);
         this.buckets = Set.copyOf(settings.buckets());
     }

@@ -163,11 +163,13 @@ public final class ConfigParser {
                 originTimeout(values.single(Option.ORIGIN_TIMEOUT)),
                 originMaxWaiting,
                 seconds(Option.STALE_IF_ERROR, values.single(Option.STALE_IF_ERROR)),
-                seconds(Option.DRAIN_TIMEOUT, values.single(Option.DRAIN_TIMEOUT)));
+                seconds(Option.DRAIN_TIMEOUT, values.single(Option.DRAIN_TIMEOUT)),
+                FleetOptions.settings(values, blockSize),
+                FleetOptions.advertise(values));
     }
 
     /** Reads an option's value from the first source that has it. */
-    private record Values(Map<Option, List<String>> flags, Map<String, String> env, Map<String, String> init) {
+    record Values(Map<Option, List<String>> flags, Map<String, String> env, Map<String, String> init) {
         List<String> raw(Option option) {
             List<String> fromFlags = flags.get(option);
             if (fromFlags != null && !fromFlags.isEmpty()) {
@@ -209,11 +211,11 @@ public final class ConfigParser {
         }
     }
 
-    private static ConfigException invalid(Option option, String expected, String value) {
+    static ConfigException invalid(Option option, String expected, String value) {
         return new ConfigException(option.optionName() + " must be " + expected + ", was: " + value);
     }
 
-    private static long integer(Option option, String text, String whole, long min, long max, String expected) {
+    static long integer(Option option, String text, String whole, long min, long max, String expected) {
         try {
             long value = Long.parseLong(text.trim());
             if (value >= min && value <= max) {

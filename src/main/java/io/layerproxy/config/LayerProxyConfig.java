@@ -1,6 +1,7 @@
 package io.layerproxy.config;
 
 import io.layerproxy.ObjectKey;
+import io.layerproxy.fleet.Fleet;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Every setting of a layerproxy instance, validated. Built by {@link ConfigParser} from flags, env vars and
@@ -30,6 +32,8 @@ import java.util.TreeSet;
  * @param originMaxWaiting most requests waiting on S3 at once before their answer starts; 0 is no bound
  * @param staleIfError   how long past max-age cached metadata is still served while S3 fails; zero is off
  * @param drainTimeout   how long downloads in progress may take to finish when the proxy shuts down
+ * @param fleet          how this node joins a fleet, or null when it runs alone
+ * @param fleetAdvertise this node's HTTP address for its peers, or null to derive it from the listen address
  */
 public record LayerProxyConfig(
         String listenHost,
@@ -56,7 +60,9 @@ public record LayerProxyConfig(
         Duration originTimeout,
         int originMaxWaiting,
         Duration staleIfError,
-        Duration drainTimeout) {
+        Duration drainTimeout,
+        Fleet.@Nullable Settings fleet,
+        @Nullable URI fleetAdvertise) {
 
     /** A bucket and a key prefix in it (possibly empty: the whole bucket). */
     public record BucketPrefix(String bucket, String prefix) {
@@ -103,6 +109,13 @@ public record LayerProxyConfig(
         d.put("many-max-entries", String.valueOf(manyMaxEntries));
         d.put("many-max-bytes", String.valueOf(manyMaxBytes));
         d.put("many-max-concurrent", String.valueOf(manyMaxConcurrent));
+        if (fleet != null) {
+            d.put(
+                    "fleet",
+                    (fleet.dns() != null ? "dns " + fleet.dns() : "peers " + fleet.peers()) + ", bind "
+                            + (fleet.bindHost() == null ? "" : fleet.bindHost()) + ":" + fleet.bindPort()
+                            + ", span " + fleet.spanBlocks() + " blocks, secret (set)");
+        }
         return d;
     }
 

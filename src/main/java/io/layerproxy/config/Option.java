@@ -126,7 +126,46 @@ public enum Option {
             "128",
             "COUNT",
             "Most requests waiting on S3 at once before their answer starts (misses); more get 503 SlowDown at once,"
-                    + " so a stalled S3 never takes the threads hits need. 0: no bound.");
+                    + " so a stalled S3 never takes the threads hits need. 0: no bound."),
+    FLEET_PEERS(
+            "fleet-peers",
+            "LAYERPROXY_FLEET_PEERS",
+            null,
+            "HOST:PORT,...",
+            "Fleet mode: the members' --fleet-bind addresses (this node's may be among them); each block is then read"
+                    + " from S3 by one member, its span's owner."),
+    FLEET_DNS(
+            "fleet-dns",
+            "LAYERPROXY_FLEET_DNS",
+            null,
+            "NAME",
+            "Fleet mode: a DNS name whose A records are the members (a Kubernetes headless service), instead of"
+                    + " --fleet-peers."),
+    FLEET_BIND(
+            "fleet-bind",
+            "LAYERPROXY_FLEET_BIND",
+            ":7800",
+            "[HOST]:PORT",
+            "Fleet mode: where this member's JGroups channel listens."),
+    FLEET_ADVERTISE(
+            "fleet-advertise",
+            "LAYERPROXY_FLEET_ADVERTISE",
+            null,
+            "URL",
+            "Fleet mode: this member's HTTP address for its peers (default: from --listen; required in a WAR)."),
+    FLEET_SECRET(
+            "fleet-secret",
+            "LAYERPROXY_FLEET_SECRET",
+            null,
+            "SECRET",
+            "Fleet mode: the fleet's shared secret (16+ characters; required with a fleet option); members without it"
+                    + " are refused, and so are their peer requests (403)."),
+    FLEET_SPAN_BLOCKS(
+            "fleet-span-blocks",
+            "LAYERPROXY_FLEET_SPAN_BLOCKS",
+            "16",
+            "COUNT",
+            "Fleet mode: blocks per span, the unit a member owns.");
 
     private final String name;
     private final String env;

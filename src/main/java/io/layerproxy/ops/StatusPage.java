@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.layerproxy.LayerProxy;
 import io.layerproxy.cache.ReadCore;
 import io.layerproxy.config.LayerProxyConfig;
+import io.layerproxy.fleet.Fleet;
 import io.layerproxy.origin.GuardedOrigin;
 import io.layerproxy.watch.BackgroundTasks;
 import io.layerproxy.watch.Prefetcher;
@@ -127,6 +128,20 @@ public final class StatusPage {
         origin.put("circuit", proxy.originCircuitOpen() ? "open (failing fast)" : "closed");
         origin.put("single-flight waits", pipeline.flightWaits());
         s.put("origin", origin);
+
+        Fleet fleet = proxy.fleet();
+        if (fleet != null) {
+            Fleet.Stats f = fleet.stats();
+            Map<String, Object> members = new LinkedHashMap<>();
+            members.put("this node", f.self() == null ? "(not joined)" : f.self());
+            members.put("members", f.members().size() + ": " + String.join(", ", f.members()));
+            members.put("span", f.spanBlocks() + " blocks, each owned by one member");
+            members.put("span reads from owners", f.peerReads());
+            members.put("failed span reads (read from S3 instead)", f.peerFailures());
+            members.put("bytes read from owners", f.peerBytes());
+            members.put("purges broadcast / received", f.dropsSent() + " / " + f.dropsReceived());
+            s.put("fleet", members);
+        }
 
         BackgroundTasks.Stats background = tasks == null ? BackgroundTasks.Stats.NONE : tasks.stats();
         Watcher.Stats polled = background.watch();

@@ -9,6 +9,7 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
@@ -91,11 +92,30 @@ public final class StandaloneServer implements AutoCloseable {
             throw e;
         }
         var started = new StandaloneServer(server, connector, proxy, tasks);
+        if (proxy.fleet() != null) {
+            URI advertise = config.fleetAdvertise() != null
+                    ? config.fleetAdvertise()
+                    : URI.create("http://" + advertisedHost(config.listenHost()) + ":" + started.port());
+            try {
+                proxy.joinFleet(advertise);
+            } catch (Exception e) {
+                started.close();
+                throw e;
+            }
+        }
         LOG.info(
                 "layerproxy listening on http://{}:{}/",
                 config.listenHost() == null ? "0.0.0.0" : config.listenHost(),
                 started.port());
         return started;
+    }
+
+    /** The host peers reach this node at: the listen host, or this machine's address when it listens on all. */
+    private static String advertisedHost(String listenHost) throws java.net.UnknownHostException {
+        if (listenHost != null && !listenHost.equals("0.0.0.0") && !listenHost.equals("::")) {
+            return listenHost.contains(":") ? "[" + listenHost + "]" : listenHost;
+        }
+        return java.net.InetAddress.getLocalHost().getHostAddress();
     }
 
     /** The bound port (useful with port 0). */

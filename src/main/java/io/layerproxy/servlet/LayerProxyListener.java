@@ -52,7 +52,20 @@ public final class LayerProxyListener implements ServletContextListener {
         }
 
         static Installed start(LayerProxyConfig config) {
+            if (config.fleet() != null && config.fleetAdvertise() == null) {
+                throw new IllegalArgumentException(
+                        "fleet mode in a webapp needs fleet-advertise: this node's URL as its peers reach it, context"
+                                + " path included");
+            }
             LayerProxy proxy = ProxyFactory.create(config, System.getenv());
+            try {
+                if (config.fleetAdvertise() != null) {
+                    proxy.joinFleet(config.fleetAdvertise());
+                }
+            } catch (Exception e) {
+                proxy.close();
+                throw new IllegalStateException("joining the fleet failed: " + e.getMessage(), e);
+            }
             return new Installed(proxy, config, BackgroundTasks.start(proxy, config), new InFlight());
         }
     }

@@ -8,6 +8,8 @@ import io.layerproxy.ObjectKey;
 import io.layerproxy.OriginException;
 import io.layerproxy.ReadSpec;
 import io.layerproxy.config.LayerProxyConfig;
+import io.layerproxy.fleet.Fleet;
+import io.layerproxy.fleet.PeerOrigin;
 import io.layerproxy.http.ByteRanges;
 import io.layerproxy.http.ByteRanges.Range;
 import io.layerproxy.http.Preconditions;
@@ -62,6 +64,27 @@ final class ObjectHandler {
                     key);
             return;
         }
+        String peerProof = req.getHeader(Fleet.PEER_HEADER);
+        if (peerProof != null) {
+            Fleet fleet = proxy.fleet();
+            if (fleet == null || !fleet.verifyPeer(peerProof, key, req.getHeader("Range"))) {
+                Responses.error(req, resp, HttpServletResponse.SC_FORBIDDEN, null, "not a member of this fleet", key);
+                return;
+            }
+            // the owner answers from its layers or S3, never from another peer, with the request thread
+            PeerOrigin.beginServingPeer();
+            try {
+                read(req, resp, key, head);
+            } finally {
+                PeerOrigin.endServingPeer();
+            }
+            return;
+        }
+        read(req, resp, key, head);
+    }
+
+    private void read(HttpServletRequest req, HttpServletResponse resp, ObjectKey key, boolean head)
+            throws IOException {
         try (CachedObject object = proxy.read(key, wholeObject(req, head) ? ReadSpec.WHOLE : ReadSpec.METADATA)) {
             if (object.found()) {
                 serve(req, resp, key, object, head);
@@ -210,7 +233,9 @@ final class ObjectHandler {
             Responses.objectHeaders(req, resp, key, opened.info(), object, opened.firstLayer());
             resp.setContentLengthLong(range == null ? opened.info().size() : length);
             // a slow reader of a large body then holds no thread; a small one fits the socket's buffer at once
-            async = length > AsyncBodyWriter.SMALL_BODY && AsyncBodyWriter.start(req, resp, opened, key);
+            async = length > AsyncBodyWriter.SMALL_BODY
+                    && !PeerOrigin.isServingPeer()
+                    && AsyncBodyWriter.start(req, resp, opened, key);
             if (!async) {
                 opened.writeTo(resp.getOutputStream());
             }

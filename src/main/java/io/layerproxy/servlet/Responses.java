@@ -56,7 +56,9 @@ final class Responses {
             resp.setHeader("X-Cache", "STALE");
             resp.setHeader("Warning", "111 - \"Revalidation Failed\"");
         } else {
-            resp.setHeader("X-Cache", LayerProxy.ORIGIN.equals(layer) ? "MISS" : "HIT");
+            // a block from a fleet peer is a miss here: this node's layers did not have it
+            resp.setHeader(
+                    "X-Cache", LayerProxy.ORIGIN.equals(layer) || LayerProxy.PEER.equals(layer) ? "MISS" : "HIT");
         }
         resp.setHeader("X-Cache-Layer", layer);
         RequestLog.noteLayer(req, layer);

@@ -42,6 +42,7 @@ public final class FaultyRelay implements AutoCloseable {
     private final Queue<Fault> faults = new ConcurrentLinkedQueue<>();
     private final AtomicInteger requests = new AtomicInteger();
     private volatile boolean down;
+    private final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
 
     public FaultyRelay(URI target) throws Exception {
         this.target = target;
@@ -74,6 +75,11 @@ public final class FaultyRelay implements AutoCloseable {
     public FaultyRelay down(boolean down) {
         this.down = down;
         return this;
+    }
+
+    /** Body bytes forwarded from the server so far. */
+    public long bytes() {
+        return bytes.get();
     }
 
     /** Requests received so far, faulted or forwarded. */
@@ -119,6 +125,7 @@ public final class FaultyRelay implements AutoCloseable {
             byte[] buffer = new byte[16 * 1024];
             for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
                 out.write(buffer, 0, n);
+                bytes.addAndGet(n);
                 if (fault == Fault.SLOW_BODY) {
                     out.flush();
                     Thread.sleep(20);
