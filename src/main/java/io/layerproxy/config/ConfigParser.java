@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one parser of configuration. Each option's value is taken from the first source that has it:
@@ -40,21 +41,9 @@ public final class ConfigParser {
         var values = new Values(flags, env, initParams);
 
         String listen = values.single(Option.LISTEN);
-        int colon = listen.lastIndexOf(':');
-        String host = colon < 0 ? null : listen.substring(0, colon);
-        if (host != null && host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        if (host != null && host.isEmpty()) {
-            host = null;
-        }
-        int port = (int) integer(
-                Option.LISTEN,
-                colon < 0 ? listen : listen.substring(colon + 1),
-                listen,
-                0,
-                65535,
-                "a [host]:port with a port between 0 and 65535");
+        HostPort listenAt = hostPort(Option.LISTEN, listen, true, 0);
+        String host = listenAt.host();
+        int port = listenAt.port();
 
         String region = values.single(Option.AWS_REGION);
         if (!region.matches("[a-z0-9-]{2,40}")) {
@@ -209,6 +198,27 @@ public final class ConfigParser {
         private static String nonBlank(String s) {
             return s == null || s.isBlank() ? null : s;
         }
+    }
+
+    /** A {@code [host]:port} value; the host null when left out (all interfaces). */
+    record HostPort(@Nullable String host, int port) {}
+
+    static HostPort hostPort(Option option, String text, boolean hostOptional, int minPort) {
+        int colon = text.lastIndexOf(':');
+        String host = colon < 0 ? null : text.substring(0, colon);
+        if (host != null && host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        if (host != null && host.isEmpty()) {
+            host = null;
+        }
+        String expected =
+                (hostOptional ? "a [host]:port" : "a host:port") + " with a port between " + minPort + " and 65535";
+        if (host == null && !hostOptional) {
+            throw invalid(option, expected, text); // a bare port is enough only where the host may be left out
+        }
+        int port = (int) integer(option, text.substring(colon + 1), text, minPort, 65535, expected);
+        return new HostPort(host, port);
     }
 
     static ConfigException invalid(Option option, String expected, String value) {

@@ -32,10 +32,11 @@ final class FleetOptions {
         }
         List<InetSocketAddress> peers = new ArrayList<>();
         for (String peer : peerTexts) {
-            HostPort parsed = hostPort(Option.FLEET_PEERS, peer, false);
+            ConfigParser.HostPort parsed = ConfigParser.hostPort(Option.FLEET_PEERS, peer, false, 1);
             peers.add(InetSocketAddress.createUnresolved(parsed.host(), parsed.port()));
         }
-        HostPort bind = hostPort(Option.FLEET_BIND, values.single(Option.FLEET_BIND), true);
+        ConfigParser.HostPort bind =
+                ConfigParser.hostPort(Option.FLEET_BIND, values.single(Option.FLEET_BIND), true, 1);
         String spanText = values.single(Option.FLEET_SPAN_BLOCKS);
         int spanBlocks =
                 (int) ConfigParser.integer(Option.FLEET_SPAN_BLOCKS, spanText, spanText, 1, 4096, "between 1 and 4096");
@@ -72,24 +73,5 @@ final class FleetOptions {
             out.add(r);
         }
         return List.copyOf(out);
-    }
-
-    private record HostPort(@Nullable String host, int port) {}
-
-    private static HostPort hostPort(Option option, String text, boolean hostOptional) {
-        int colon = text.lastIndexOf(':');
-        String host = colon < 0 ? null : text.substring(0, colon);
-        if (host != null && host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        if (host != null && host.isEmpty()) {
-            host = null;
-        }
-        if (colon < 0 || (host == null && !hostOptional)) {
-            throw ConfigParser.invalid(option, hostOptional ? "[host]:port" : "host:port", text);
-        }
-        int port = (int) ConfigParser.integer(
-                option, text.substring(colon + 1), text, 1, 65535, "a port between 1 and 65535 in " + text);
-        return new HostPort(host, port);
     }
 }

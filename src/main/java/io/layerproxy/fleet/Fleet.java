@@ -96,6 +96,7 @@ public final class Fleet implements AutoCloseable {
     private final Counter peerOk;
     private final Counter peerFailed;
     private final Counter peerBytes;
+    private final Counter served;
     private final Counter dropsSent;
     private final Counter dropsReceived;
 
@@ -116,6 +117,9 @@ public final class Fleet implements AutoCloseable {
         this.peerBytes = Counter.builder("layerproxy.fleet.peer.bytes")
                 .baseUnit("bytes")
                 .description("block bytes read from the spans' owners")
+                .register(registry);
+        this.served = Counter.builder("layerproxy.fleet.peer.served")
+                .description("span reads this member answered for peers, as the spans' owner")
                 .register(registry);
         this.dropsSent = Counter.builder("layerproxy.fleet.drops")
                 .tag("direction", "sent")
@@ -227,6 +231,7 @@ public final class Fleet implements AutoCloseable {
             long peerReads,
             long peerFailures,
             long peerBytes,
+            long servedToPeers,
             long dropsSent,
             long dropsReceived) {}
 
@@ -238,6 +243,7 @@ public final class Fleet implements AutoCloseable {
                 (long) peerOk.count(),
                 (long) peerFailed.count(),
                 (long) peerBytes.count(),
+                (long) served.count(),
                 (long) dropsSent.count(),
                 (long) dropsReceived.count());
     }
@@ -294,6 +300,11 @@ public final class Fleet implements AutoCloseable {
     /** The header value a peer request for {@code range} of {@code key} carries. */
     String signPeer(ObjectKey key, String range) {
         return auth.sign("GET", PeerOrigin.signed(key, range), "");
+    }
+
+    /** This member answered a span read for a peer. */
+    public void servedPeer() {
+        served.increment();
     }
 
     /** Whether a request's {@link #PEER_HEADER} value proves it came from a member asking for this key and range. */

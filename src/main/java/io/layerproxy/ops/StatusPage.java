@@ -139,6 +139,7 @@ public final class StatusPage {
             members.put("span reads from owners", f.peerReads());
             members.put("failed span reads (read from S3 instead)", f.peerFailures());
             members.put("bytes read from owners", f.peerBytes());
+            members.put("span reads answered for peers (as owner)", f.servedToPeers());
             members.put("purges broadcast / received", f.dropsSent() + " / " + f.dropsReceived());
             s.put("fleet", members);
         }

@@ -72,6 +72,7 @@ final class ObjectHandler {
                 return;
             }
             // the owner answers from its layers or S3, never from another peer, with the request thread
+            fleet.servedPeer();
             PeerOrigin.beginServingPeer();
             try {
                 read(req, resp, key, head);

@@ -1,6 +1,7 @@
 package io.layerproxy.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -64,6 +65,40 @@ class ConfigParserTest {
         assertEquals(8192, c.blockSize(), "env beats init-param");
         assertEquals(Duration.ofSeconds(40), c.negativeTtl(), "init-param beats default");
         assertEquals(Duration.ZERO, c.watch(), "default when no source has it");
+    }
+
+    @Test
+    void fleetOptions_needTheSecret_oneDiscovery_andValidAddresses() {
+        assertNull(ConfigParser.parse(Map.of(), Map.of(), Map.of()).fleet(), "no fleet option: a single node");
+        Map<String, String> env = Map.of(
+                "LAYERPROXY_FLEET_PEERS", "127.0.0.1:7801,127.0.0.1:7802",
+                "LAYERPROXY_FLEET_SECRET", "a-secret-of-16-chars",
+                "LAYERPROXY_FLEET_BIND", "127.0.0.1:7801",
+                "LAYERPROXY_FLEET_ADVERTISE", "http://10.0.0.1:8009/cache");
+        LayerProxyConfig config = ConfigParser.parse(Map.of(), env, Map.of());
+        assertEquals(2, config.fleet().peers().size());
+        assertEquals("127.0.0.1", config.fleet().bindHost());
+        assertEquals(7801, config.fleet().bindPort());
+        assertEquals(16, config.fleet().spanBlocks());
+        assertEquals("http://10.0.0.1:8009/cache", config.fleetAdvertise().toString());
+        assertFalse(config.toString().contains("a-secret-of-16-chars"), "the secret is never shown");
+
+        for (Map<String, String> bad : List.of(
+                Map.of("LAYERPROXY_FLEET_PEERS", "127.0.0.1:7801"),
+                Map.of("LAYERPROXY_FLEET_PEERS", "127.0.0.1:7801", "LAYERPROXY_FLEET_SECRET", "short"),
+                Map.of(
+                        "LAYERPROXY_FLEET_PEERS", "127.0.0.1:7801",
+                        "LAYERPROXY_FLEET_DNS", "members.local",
+                        "LAYERPROXY_FLEET_SECRET", "a-secret-of-16-chars"),
+                Map.of("LAYERPROXY_FLEET_PEERS", "127.0.0.1", "LAYERPROXY_FLEET_SECRET", "a-secret-of-16-chars"),
+                Map.of("LAYERPROXY_FLEET_SECRET", "a-secret-of-16-chars"),
+                Map.of(
+                        "LAYERPROXY_FLEET_PEERS", "127.0.0.1:7801",
+                        "LAYERPROXY_FLEET_SECRET", "a-secret-of-16-chars",
+                        "LAYERPROXY_FLEET_ADVERTISE", "ftp://x"))) {
+            ConfigException e = assertThrows(ConfigException.class, () -> ConfigParser.parse(Map.of(), bad, Map.of()));
+            assertTrue(e.getMessage().contains("fleet"), e.getMessage());
+        }
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.layerproxy.testing.FaultyRelay;
 import io.layerproxy.testing.Forked;
 import io.layerproxy.testing.S3Fixture;
+import io.layerproxy.testing.Sha256;
 import java.io.InputStream;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -13,10 +14,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -212,40 +211,33 @@ class FleetIT {
                                     .build(),
                             HttpResponse.BodyHandlers.ofInputStream());
                     assertEquals(200, r.statusCode());
-                    MessageDigest digest = MessageDigest.getInstance("SHA-256");
-                    long read = 0;
-                    boolean counted = started == null;
-                    try (InputStream in = r.body()) {
-                        byte[] buffer = new byte[1 << 16];
-                        for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-                            digest.update(buffer, 0, n);
-                            read += n;
-                            if (!counted && read >= 1 << 20) {
-                                started.countDown();
-                                counted = true;
-                            }
-                            if (started != null) {
-                                Thread.sleep(2); // a steady reader, so the kill lands mid-body
-                            }
+                    boolean[] counted = {started == null};
+                    return Sha256.of(r.body(), read -> {
+                        if (!counted[0] && read >= 1 << 20) {
+                            started.countDown();
+                            counted[0] = true;
                         }
-                    }
-                    return HexFormat.of().formatHex(digest.digest());
+                        if (started != null) {
+                            pause(); // a steady reader, so the kill lands mid-body
+                        }
+                    });
                 }));
             }
-            List<String> distinct = new ArrayList<>();
-            for (Future<String> sha : shas) {
-                String s = sha.get(5, TimeUnit.MINUTES);
-                if (!distinct.contains(s)) {
-                    distinct.add(s);
-                }
-            }
-            return distinct;
+            return Sha256.distinct(shas);
         } finally {
             pool.shutdownNow();
         }
     }
 
     private static String sha(byte[] bytes) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        return Sha256.of(bytes);
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(2); // the reader's own pace, not a wait for the code under test
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -8,12 +8,12 @@ import io.layerproxy.testing.Eventually;
 import io.layerproxy.testing.FaultyRelay;
 import io.layerproxy.testing.ProxyServer;
 import io.layerproxy.testing.S3Fixture;
+import io.layerproxy.testing.Sha256;
 import java.io.InputStream;
 import java.net.ServerSocket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.gaul.s3proxy.junit.S3ProxyExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -102,6 +101,12 @@ class FleetTest {
                 System.out.println(
                         "FleetTest: " + node.uri("") + " " + node.proxy().pipelineStats());
             }
+            assertTrue(
+                    members.stream()
+                                    .mapToLong(m -> m.proxy().fleet().stats().servedToPeers())
+                                    .sum()
+                            > 0,
+                    "owners answered span reads for their peers");
             assertTrue(pulled <= SIZE * 1.1, "pulled " + pulled + " bytes, " + pulled / (double) SIZE + "x");
 
             for (ProxyServer node : members) {
@@ -195,31 +200,16 @@ class FleetTest {
                             HttpRequest.newBuilder(node.uri("/fleet/model.bin")).build(),
                             HttpResponse.BodyHandlers.ofInputStream());
                     assertEquals(200, r.statusCode());
-                    MessageDigest digest = MessageDigest.getInstance("SHA-256");
-                    try (InputStream in = r.body()) {
-                        byte[] buffer = new byte[1 << 16];
-                        for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-                            digest.update(buffer, 0, n);
-                        }
-                    }
-                    return java.util.HexFormat.of().formatHex(digest.digest());
+                    return Sha256.of(r.body(), read -> {});
                 }));
             }
-            List<String> distinct = new ArrayList<>();
-            for (Future<String> sha : shas) {
-                String s = sha.get(5, TimeUnit.MINUTES);
-                if (!distinct.contains(s)) {
-                    distinct.add(s);
-                }
-            }
-            return distinct;
+            return Sha256.distinct(shas);
         } finally {
             pool.shutdownNow();
         }
     }
 
     private static String sha256(byte[] bytes) throws Exception {
-        return java.util.HexFormat.of()
-                .formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        return Sha256.of(bytes);
     }
 }
