@@ -5,14 +5,19 @@
 #   examples/fleet/run.sh            # builds the jar if needed; Ctrl-C stops everything
 #   curl -s localhost:8080/_layerproxy/status?format=json   # (any node: nginx spreads requests over the three)
 #
-# Needs: a JDK 17+, Maven, nginx (apt-get install nginx). S3: S3_ENDPOINT and AWS_* from the environment, or the
-# demo's S3Proxy with sample objects (src/demo/run-demo.sh) started first.
+# Needs: a JDK 17+, Maven, nginx (apt-get install nginx). S3: S3_ENDPOINT and AWS_* from the environment, or by
+# default the demo's S3Proxy with its sample objects: run src/demo/run-demo.sh in another terminal first (S3 on
+# :8010), then  curl localhost:8080/demo-bucket/data/big.bin -o /dev/null
+
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ -f target/layerproxy.jar ] || mvn -B -q -DskipTests package
 WORK=target/fleet-example
 mkdir -p "$WORK"
-S3_ENDPOINT=${S3_ENDPOINT:-http://127.0.0.1:9000}
+if [ -z "${S3_ENDPOINT:-}" ]; then
+  S3_ENDPOINT=http://127.0.0.1:8010
+  export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-demo-access-key} AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-demo-secret-key}
+fi
 SECRET=${LAYERPROXY_FLEET_SECRET:-change-me-to-a-long-random-secret}
 PIDS=()
 trap 'kill "${PIDS[@]}" 2>/dev/null || true; [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true' EXIT

@@ -97,6 +97,7 @@ public final class Fleet implements AutoCloseable {
     private final Counter peerFailed;
     private final Counter peerBytes;
     private final Counter served;
+    private final io.micrometer.core.instrument.Timer peerLatency;
     private final Counter dropsSent;
     private final Counter dropsReceived;
 
@@ -117,6 +118,10 @@ public final class Fleet implements AutoCloseable {
         this.peerBytes = Counter.builder("layerproxy.fleet.peer.bytes")
                 .baseUnit("bytes")
                 .description("block bytes read from the spans' owners")
+                .register(registry);
+        this.peerLatency = io.micrometer.core.instrument.Timer.builder("layerproxy.fleet.peer.latency")
+                .description("time from a span read asked of its owner to the owner's response headers")
+                .publishPercentiles(0.5, 0.99)
                 .register(registry);
         this.served = Counter.builder("layerproxy.fleet.peer.served")
                 .description("span reads this member answered for peers, as the spans' owner")
@@ -160,6 +165,7 @@ public final class Fleet implements AutoCloseable {
         AUTH authentication = new AUTH().setAuthToken(new SecretToken(auth.joinProof()));
         GMS gms = new GMS();
         gms.setJoinTimeout(3000);
+        gms.printLocalAddress(false); // JGroups' banner goes to stdout; the fleet logs its views itself
         JChannel ch = new JChannel(
                 tcp,
                 discovery,
@@ -300,6 +306,10 @@ public final class Fleet implements AutoCloseable {
     /** The header value a peer request for {@code range} of {@code key} carries. */
     String signPeer(ObjectKey key, String range) {
         return auth.sign("GET", PeerOrigin.signed(key, range), "");
+    }
+
+    void peerAnswered(long nanos) {
+        peerLatency.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     /** This member answered a span read for a peer. */

@@ -239,7 +239,9 @@ public final class PeerOrigin implements Origin {
                     .header(PeerAuth.HEADER, fleet.signPeer(key, range))
                     .GET()
                     .build();
+            long asked = System.nanoTime();
             HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            fleet.peerAnswered(System.nanoTime() - asked);
             String contentRange = response.headers().firstValue("Content-Range").orElse("");
             if (response.statusCode() != 206
                     || !contentRange.equals("bytes " + from + "-" + to + "/" + version.size())) {

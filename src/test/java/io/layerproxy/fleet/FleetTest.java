@@ -107,6 +107,16 @@ class FleetTest {
                                     .sum()
                             > 0,
                     "owners answered span reads for their peers");
+            assertTrue(
+                    members.stream()
+                                    .mapToLong(m -> m.proxy()
+                                            .meterRegistry()
+                                            .get("layerproxy.fleet.peer.latency")
+                                            .timer()
+                                            .count())
+                                    .sum()
+                            > 0,
+                    "peer latency measured");
             assertTrue(pulled <= SIZE * 1.1, "pulled " + pulled + " bytes, " + pulled / (double) SIZE + "x");
 
             for (ProxyServer node : members) {
