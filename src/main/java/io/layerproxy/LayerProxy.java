@@ -1,6 +1,7 @@
 package io.layerproxy;
 
 import io.layerproxy.cache.ReadCore;
+import io.layerproxy.events.EventApplier;
 import io.layerproxy.fleet.Fleet;
 import io.layerproxy.fleet.PeerOrigin;
 import io.layerproxy.origin.GuardedOrigin;
@@ -47,6 +48,7 @@ public final class LayerProxy implements AutoCloseable {
     private final MeterRegistry registry;
     private final ReadCore core;
     private final @Nullable Fleet fleet;
+    private final EventApplier events;
 
     private LayerProxy(Builder b) {
         this.registry = b.registry != null ? b.registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -71,6 +73,7 @@ public final class LayerProxy implements AutoCloseable {
                         b.buckets,
                         b.clock),
                 registry);
+        this.events = new EventApplier(this);
     }
 
     public static Builder builder() {
@@ -134,6 +137,11 @@ public final class LayerProxy implements AutoCloseable {
         return Collections.unmodifiableSet(core.trackedKeys());
     }
 
+    /** The version the local layers hold for {@code key}, fresh or not, without asking the origin; null if none. */
+    public @Nullable ObjectInfo cachedVersion(ObjectKey key) {
+        return core.cachedVersion(key);
+    }
+
     /** Forgets the object's metadata in every layer; its blocks become unreachable and age out. */
     public void invalidate(ObjectKey key) {
         core.invalidate(key);
@@ -162,6 +170,11 @@ public final class LayerProxy implements AutoCloseable {
         int purged = core.purgePrefix(bucket, prefix);
         broadcast(new Fleet.Drop(true, bucket, prefix, null));
         return purged;
+    }
+
+    /** Where S3 event notifications for this proxy are applied (the webhook and the SQS consumer share it). */
+    public EventApplier events() {
+        return events;
     }
 
     /** The fleet this proxy is a member of, or null when it runs alone. */

@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLongArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,11 @@ final class MetadataStore {
     private final ProxyMetrics metrics;
     private final Set<ObjectKey> tracked = ConcurrentHashMap.newKeySet();
     private final OriginWaits waits;
+    /**
+     * Drops per slot of key hashes: a lookup that began before a drop of its key (an event, a purge) does not store
+     * its answer, which may be the version the drop was about. Shared slots only make that more cautious.
+     */
+    private final AtomicLongArray dropEpochs = new AtomicLongArray(4096);
     /** Metadata requests in flight: concurrent misses of one key share one HEAD or GET. */
     private final ConcurrentHashMap<ObjectKey, CompletableFuture<ObjectInfo>> heads = new ConcurrentHashMap<>();
 
@@ -184,7 +190,12 @@ final class MetadataStore {
         return waits.await(key, () -> ask(key, stale, metaKey, now, leader));
     }
 
+    private static int epochSlot(ObjectKey key) {
+        return (key.hashCode() & 0x7fffffff) % 4096;
+    }
+
     private Answer ask(ObjectKey key, ObjectInfo stale, String metaKey, Instant now, BodyLeader leader) {
+        long epoch = dropEpochs.get(epochSlot(key));
         var mine = new CompletableFuture<ObjectInfo>();
         var theirs = heads.putIfAbsent(key, mine);
         if (theirs != null) {
@@ -216,9 +227,10 @@ final class MetadataStore {
             } else {
                 answer = stale == null ? origin.head(key) : origin.revalidate(key, stale);
             }
+            boolean dropped = dropEpochs.get(epochSlot(key)) != epoch; // the key was dropped while S3 answered
             if (answer == null) {
                 GuardedLayer.removeEverywhere(layers, metaKey); // a version cached before is gone
-                if (!negativeTtl.isZero()) {
+                if (!negativeTtl.isZero() && !dropped) {
                     negatives.put(key, now);
                 }
             } else {
@@ -226,7 +238,9 @@ final class MetadataStore {
                 answer = answer.validatedAt(now);
                 // blocks in flight before the metadata is findable: nobody who finds it starts a second GET
                 body = fetched == null ? null : lead(leader, answer, fetched.body());
-                GuardedLayer.putEverywhere(layers, metaKey, InfoCodec.encode(answer));
+                if (!dropped) {
+                    GuardedLayer.putEverywhere(layers, metaKey, InfoCodec.encode(answer));
+                }
             }
             mine.complete(answer);
             return new Answer(answer, body, null);
@@ -295,6 +309,7 @@ final class MetadataStore {
 
     /** Forgets the key's metadata in every layer, and stops tracking it. */
     void forget(ObjectKey key) {
+        dropEpochs.incrementAndGet(epochSlot(key)); // a lookup in flight since before must not store what it finds
         negatives.remove(key);
         tracked.remove(key);
         GuardedLayer.removeEverywhere(layers, InfoCodec.metaKey(key));

@@ -178,6 +178,11 @@ public final class ReadCore implements AutoCloseable {
         metadata.forget(key);
     }
 
+    /** The version the layers hold for {@code key}, fresh or not, without asking the origin; null when none. */
+    public @org.jspecify.annotations.Nullable ObjectInfo cachedVersion(ObjectKey key) {
+        return metadata.cached(key).info();
+    }
+
     public boolean purge(ObjectKey key) {
         MetadataStore.Cached cached = metadata.cached(key);
         if (cached.info() != null) {

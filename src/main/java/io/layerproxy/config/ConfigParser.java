@@ -154,7 +154,9 @@ public final class ConfigParser {
                 seconds(Option.STALE_IF_ERROR, values.single(Option.STALE_IF_ERROR)),
                 seconds(Option.DRAIN_TIMEOUT, values.single(Option.DRAIN_TIMEOUT)),
                 FleetOptions.settings(values, blockSize),
-                FleetOptions.advertise(values));
+                FleetOptions.advertise(values),
+                values.single(Option.EVENTS_SQS),
+                endpoint(values.single(Option.EVENTS_SQS_ENDPOINT)));
     }
 
     /** Reads an option's value from the first source that has it. */

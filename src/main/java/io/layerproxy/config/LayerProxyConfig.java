@@ -34,6 +34,8 @@ import org.jspecify.annotations.Nullable;
  * @param drainTimeout   how long downloads in progress may take to finish when the proxy shuts down
  * @param fleet          how this node joins a fleet, or null when it runs alone
  * @param fleetAdvertise this node's HTTP address for its peers, or null to derive it from the listen address
+ * @param eventsSqs      the SQS queue URL of the buckets' event notifications, or null
+ * @param eventsSqsEndpoint an SQS-compatible endpoint, or null for AWS
  */
 public record LayerProxyConfig(
         String listenHost,
@@ -62,7 +64,9 @@ public record LayerProxyConfig(
         Duration staleIfError,
         Duration drainTimeout,
         Fleet.@Nullable Settings fleet,
-        @Nullable URI fleetAdvertise) {
+        @Nullable URI fleetAdvertise,
+        @Nullable String eventsSqs,
+        @Nullable URI eventsSqsEndpoint) {
 
     /** A bucket and a key prefix in it (possibly empty: the whole bucket). */
     public record BucketPrefix(String bucket, String prefix) {
@@ -109,6 +113,9 @@ public record LayerProxyConfig(
         d.put("many-max-entries", String.valueOf(manyMaxEntries));
         d.put("many-max-bytes", String.valueOf(manyMaxBytes));
         d.put("many-max-concurrent", String.valueOf(manyMaxConcurrent));
+        if (eventsSqs != null) {
+            d.put("events-sqs", eventsSqs + (eventsSqsEndpoint == null ? "" : " at " + eventsSqsEndpoint));
+        }
         if (fleet != null) {
             d.put(
                     "fleet",

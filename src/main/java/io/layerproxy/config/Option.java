@@ -165,7 +165,20 @@ public enum Option {
             "LAYERPROXY_FLEET_SPAN_BLOCKS",
             "16",
             "COUNT",
-            "Fleet mode: blocks per span, the unit a member owns.");
+            "Fleet mode: blocks per span, the unit a member owns."),
+    EVENTS_SQS(
+            "events-sqs",
+            "LAYERPROXY_EVENTS_SQS",
+            null,
+            "QUEUE_URL",
+            "An SQS queue receiving the buckets' S3 event notifications (directly, through SNS or EventBridge):"
+                    + " changed and deleted objects are dropped from the cache within seconds."),
+    EVENTS_SQS_ENDPOINT(
+            "events-sqs-endpoint",
+            "LAYERPROXY_EVENTS_SQS_ENDPOINT",
+            null,
+            "URL",
+            "SQS-compatible endpoint for --events-sqs (ElasticMQ, LocalStack); AWS when unset.");
 
     private final String name;
     private final String env;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.layerproxy.LayerProxy;
 import io.layerproxy.cache.ReadCore;
 import io.layerproxy.config.LayerProxyConfig;
+import io.layerproxy.events.EventApplier;
 import io.layerproxy.fleet.Fleet;
 import io.layerproxy.origin.GuardedOrigin;
 import io.layerproxy.watch.BackgroundTasks;
@@ -142,6 +143,25 @@ public final class StatusPage {
             members.put("span reads answered for peers (as owner)", f.servedToPeers());
             members.put("purges broadcast / received", f.dropsSent() + " / " + f.dropsReceived());
             s.put("fleet", members);
+        }
+
+        EventApplier.Stats e = proxy.events().stats();
+        if (config.eventsSqs() != null || e.lastEventMillis() > 0) {
+            Map<String, Object> events = new LinkedHashMap<>();
+            events.put("queue", config.eventsSqs() == null ? "(webhook only)" : config.eventsSqs());
+            events.put("applied (objects dropped)", e.applied());
+            events.put("unchanged (the cached ETag)", e.unchanged());
+            events.put("stale or repeated (older sequencer)", e.stale());
+            events.put("outside the buckets served", e.outside());
+            events.put("malformed messages", e.malformed());
+            events.put(
+                    "last event",
+                    e.lastEventMillis() == 0
+                            ? "never"
+                            : java.time.Instant.ofEpochMilli(e.lastEventMillis())
+                                    .toString());
+            events.put("queue lag of the last message", e.lagMillis() + " ms");
+            s.put("events", events);
         }
 
         BackgroundTasks.Stats background = tasks == null ? BackgroundTasks.Stats.NONE : tasks.stats();

@@ -76,7 +76,7 @@ public final class S3Clients {
         return builder.build();
     }
 
-    static AwsCredentialsProvider credentials(Map<String, String> env) {
+    public static AwsCredentialsProvider credentials(Map<String, String> env) {
         String access = firstNonBlank(env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_ACCESS_KEY"));
         String secret = firstNonBlank(env.get("AWS_SECRET_ACCESS_KEY"), env.get("AWS_SECRET_KEY"));
         String token = firstNonBlank(env.get("AWS_SESSION_TOKEN"), null);

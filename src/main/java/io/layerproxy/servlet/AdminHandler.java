@@ -2,6 +2,7 @@ package io.layerproxy.servlet;
 
 import io.layerproxy.LayerProxy;
 import io.layerproxy.ObjectKey;
+import io.layerproxy.events.EventApplier;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -18,31 +19,21 @@ import org.slf4j.LoggerFactory;
 final class AdminHandler {
     private static final Logger LOG = LoggerFactory.getLogger(AdminHandler.class);
     static final String PURGE = "/_layerproxy/purge";
+    static final String EVENTS = "/_layerproxy/events";
+    private static final int MAX_EVENT_BYTES = 1 << 20;
 
     private final LayerProxy proxy;
     private final byte[] token;
+    private final EventApplier events;
 
     AdminHandler(LayerProxy proxy, String adminToken) {
         this.proxy = proxy;
+        this.events = proxy.events();
         this.token = adminToken == null ? null : adminToken.getBytes(StandardCharsets.UTF_8);
     }
 
     void purge(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        if (token == null) {
-            Responses.error(
-                    resp,
-                    HttpServletResponse.SC_NOT_FOUND,
-                    "admin endpoints are off: start layerproxy with --admin-token to use them");
-            return;
-        }
-        if (!authorized(req.getHeader("Authorization"))) {
-            resp.setHeader("WWW-Authenticate", "Bearer realm=\"layerproxy\"");
-            Responses.error(resp, HttpServletResponse.SC_UNAUTHORIZED, "a valid admin token is required");
-            return;
-        }
-        if (!"POST".equals(req.getMethod())) {
-            resp.setHeader("Allow", "POST");
-            Responses.error(resp, HttpServletResponse.SC_METHOD_NOT_ALLOWED, "purge takes POST");
+        if (!admitted(req, resp, "purge")) {
             return;
         }
         String key = req.getParameter("key");
@@ -71,7 +62,59 @@ final class AdminHandler {
             return;
         }
         LOG.info("purged {} object(s) for {}", purged, key != null ? "key " + key : "prefix " + prefix);
-        byte[] body = ("{\"purged\":" + purged + "}\n").getBytes(StandardCharsets.UTF_8);
+        json(resp, "{\"purged\":" + purged + "}");
+    }
+
+    /**
+     * {@code POST /_layerproxy/events}: one S3 event notification (S3's records, SNS, EventBridge, MinIO or Ceph
+     * webhooks), applied as the SQS consumer applies it; {@code {"events":N,"applied":A,"ignored":I}}.
+     */
+    void events(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (!admitted(req, resp, "events")) {
+            return;
+        }
+        byte[] bytes = req.getInputStream().readNBytes(MAX_EVENT_BYTES + 1);
+        if (bytes.length > MAX_EVENT_BYTES) {
+            Responses.error(resp, HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE, "an event over 1 MiB");
+            return;
+        }
+        EventApplier.Outcome outcome;
+        try {
+            outcome = events.apply(new String(bytes, StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            Responses.error(resp, HttpServletResponse.SC_BAD_REQUEST, e.getMessage());
+            return;
+        }
+        json(
+                resp,
+                "{\"events\":" + outcome.events() + ",\"applied\":" + outcome.applied() + ",\"ignored\":"
+                        + outcome.ignored() + "}");
+    }
+
+    /** The admin endpoints' gate: on with --admin-token, the bearer token, POST. */
+    private boolean admitted(HttpServletRequest req, HttpServletResponse resp, String what) throws IOException {
+        if (token == null) {
+            Responses.error(
+                    resp,
+                    HttpServletResponse.SC_NOT_FOUND,
+                    "admin endpoints are off: start layerproxy with --admin-token to use them");
+            return false;
+        }
+        if (!authorized(req.getHeader("Authorization"))) {
+            resp.setHeader("WWW-Authenticate", "Bearer realm=\"layerproxy\"");
+            Responses.error(resp, HttpServletResponse.SC_UNAUTHORIZED, "a valid admin token is required");
+            return false;
+        }
+        if (!"POST".equals(req.getMethod())) {
+            resp.setHeader("Allow", "POST");
+            Responses.error(resp, HttpServletResponse.SC_METHOD_NOT_ALLOWED, what + " takes POST");
+            return false;
+        }
+        return true;
+    }
+
+    private static void json(HttpServletResponse resp, String json) throws IOException {
+        byte[] body = (json + "\n").getBytes(StandardCharsets.UTF_8);
         resp.setStatus(HttpServletResponse.SC_OK);
         resp.setContentType("application/json");
         resp.setHeader("Cache-Control", "no-store");

@@ -142,6 +142,10 @@ public final class LayerProxyFilter implements Filter {
                 admin.purge(req, resp);
                 return "admin";
             }
+            if (path.equals(prefix + AdminHandler.EVENTS)) {
+                admin.events(req, resp);
+                return "admin";
+            }
             if (path.startsWith(prefix + OpsHandler.BASE)
                     && ops.handle(path.substring(prefix.length() + OpsHandler.BASE.length()), req, resp)) {
                 return RequestLog.OPS;

@@ -2,6 +2,7 @@ package io.layerproxy.watch;
 
 import io.layerproxy.LayerProxy;
 import io.layerproxy.config.LayerProxyConfig;
+import io.layerproxy.events.SqsEvents;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,6 +27,7 @@ public final class BackgroundTasks implements AutoCloseable {
     private final ExecutorService fetchers;
     private volatile @Nullable Prefetcher prefetcher;
     private volatile @Nullable Watcher watcher;
+    private volatile @Nullable SqsEvents sqs;
 
     /** The watch loop's and the prefetch's figures; zeros for what is off. */
     public record Stats(Watcher.Stats watch, Prefetcher.Stats prefetch) {
@@ -69,11 +71,23 @@ public final class BackgroundTasks implements AutoCloseable {
             scheduler.scheduleWithFixedDelay(watcher::pollSafely, seconds, seconds, TimeUnit.SECONDS);
             LOG.info("watch: polling S3 every {} s", seconds);
         }
+        if (config.eventsSqs() != null) {
+            tasks.sqs = SqsEvents.start(
+                    config.eventsSqs(),
+                    config.eventsSqsEndpoint(),
+                    config.awsRegion(),
+                    System.getenv(),
+                    proxy.events());
+        }
         return tasks;
     }
 
     @Override
     public void close() {
+        SqsEvents consumer = sqs;
+        if (consumer != null) {
+            consumer.close();
+        }
         scheduler.shutdownNow();
         fetchers.shutdownNow();
         try {
