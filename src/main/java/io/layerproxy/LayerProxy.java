@@ -65,6 +65,7 @@ public final class LayerProxy implements AutoCloseable {
                         b.blockSize,
                         b.bufferMemory,
                         b.maxAge,
+                        b.honorOriginCacheControl,
                         b.negativeTtl,
                         b.staleIfError,
                         b.originTimeout,
@@ -283,6 +284,7 @@ public final class LayerProxy implements AutoCloseable {
         private long bufferMemory;
         private Fleet.@Nullable Settings fleet;
         private int originMaxWaiting = 128;
+        private boolean honorOriginCacheControl = true;
         private @Nullable MeterRegistry registry;
 
         private Builder() {}
@@ -365,6 +367,16 @@ public final class LayerProxy implements AutoCloseable {
                 throw new IllegalArgumentException("origin-max-waiting must not be negative, was: " + reads);
             }
             this.originMaxWaiting = reads;
+            return this;
+        }
+
+        /**
+         * Whether S3's own {@code Cache-Control} ({@code s-maxage}, {@code max-age}, {@code no-cache},
+         * {@code no-store}, {@code private}) and {@code Expires} decide how long a version stays fresh (default),
+         * or {@link #maxAge} alone does.
+         */
+        public Builder honorOriginCacheControl(boolean honor) {
+            this.honorOriginCacheControl = honor;
             return this;
         }
 

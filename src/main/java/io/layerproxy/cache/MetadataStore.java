@@ -5,6 +5,7 @@ import io.layerproxy.ObjectInfo;
 import io.layerproxy.ObjectKey;
 import io.layerproxy.Origin;
 import io.layerproxy.OriginException;
+import io.layerproxy.http.CacheControl;
 import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,6 +33,7 @@ final class MetadataStore {
     private final Origin origin;
     private final Clock clock;
     private final Duration maxAge;
+    private final boolean honorOrigin;
     private final Duration negativeTtl;
     private final NegativeCache negatives = new NegativeCache();
     /** Where a remembered "does not exist" is reported to come from (X-Cache-Layer): it is held in memory. */
@@ -54,6 +56,7 @@ final class MetadataStore {
             Origin origin,
             Clock clock,
             Duration maxAge,
+            boolean honorOrigin,
             Duration negativeTtl,
             Duration staleIfError,
             OriginWaits waits,
@@ -63,6 +66,7 @@ final class MetadataStore {
         this.origin = origin;
         this.clock = clock;
         this.maxAge = maxAge;
+        this.honorOrigin = honorOrigin;
         metrics.registerNegatives(negatives);
         this.negativeTtl = negativeTtl;
         this.staleIfError = staleIfError;
@@ -95,9 +99,14 @@ final class MetadataStore {
      * GET, and the lookup carries its body. The allowlist is the caller's.
      */
     Lookup lookup(ObjectKey key, BodyLeader leader) {
+        return lookup(key, leader, false);
+    }
+
+    /** {@code revalidate}: a cached version, fresh or not, is confirmed with S3 first (a client's no-cache). */
+    Lookup lookup(ObjectKey key, BodyLeader leader, boolean revalidate) {
         String metaKey = InfoCodec.metaKey(key);
         Instant now = clock.instant();
-        Seen seen = inLayers(key, metaKey, now, false);
+        Seen seen = inLayers(key, metaKey, now, false, revalidate);
         if (seen.fresh() != null) {
             return seen.fresh();
         }
@@ -105,7 +114,7 @@ final class MetadataStore {
         String staleLayer = seen.staleLayer();
         Answer current;
         try {
-            current = askOrigin(key, stale, metaKey, now, stale == null ? leader : null);
+            current = askOrigin(key, stale, metaKey, now, stale == null ? leader : null, revalidate);
         } catch (OriginException e) {
             if (stale != null && servesStale(e, stale, now)) {
                 LOG.debug("serving a stale copy of {}: {}", key, e.getMessage());
@@ -137,7 +146,7 @@ final class MetadataStore {
      * What the layers hold for the key. {@code secondLook}: only the first layer (flights store in every layer), read
      * without counting a hit or miss — a look again before asking the origin, not a client's read.
      */
-    private Seen inLayers(ObjectKey key, String metaKey, Instant now, boolean secondLook) {
+    private Seen inLayers(ObjectKey key, String metaKey, Instant now, boolean secondLook, boolean revalidate) {
         Instant missingSince = negatives.get(key);
         if (missingSince != null) {
             if (missingSince.plus(negativeTtl).isAfter(now)) {
@@ -165,7 +174,9 @@ final class MetadataStore {
                 layer.remove(metaKey);
                 continue;
             }
-            if (immutable(key) || info.validatedAt().plus(maxAge).isAfter(now)) {
+            if (!revalidate
+                    && (immutable(key)
+                            || info.validatedAt().plus(lifetime(info)).isAfter(now))) {
                 promote(metaKey, raw, i);
                 track(key);
                 return new Seen(new Lookup(info, layer.name()), null, null);
@@ -178,7 +189,12 @@ final class MetadataStore {
     /** Stale-if-error: the origin is down or silent (not refusing), and the copy is within the bound past max-age. */
     private boolean servesStale(OriginException e, ObjectInfo stale, Instant now) {
         return e.isOutage()
-                && stale.validatedAt().plus(maxAge).plus(staleIfError).isAfter(now);
+                && stale.validatedAt().plus(lifetime(stale)).plus(staleIfError).isAfter(now);
+    }
+
+    /** How long {@code info} stays fresh: S3's Cache-Control or Expires when honored, else max-age. */
+    private Duration lifetime(ObjectInfo info) {
+        return honorOrigin ? CacheControl.lifetime(info.headers(), maxAge, info.validatedAt()) : maxAge;
     }
 
     /**
@@ -186,15 +202,17 @@ final class MetadataStore {
      * share its answer. The answer is stored in the layers, and a GET's blocks registered as in flight, before the
      * flight ends, so a reader arriving just after finds them instead of asking again.
      */
-    private Answer askOrigin(ObjectKey key, ObjectInfo stale, String metaKey, Instant now, BodyLeader leader) {
-        return waits.await(key, () -> ask(key, stale, metaKey, now, leader));
+    private Answer askOrigin(
+            ObjectKey key, ObjectInfo stale, String metaKey, Instant now, BodyLeader leader, boolean revalidate) {
+        return waits.await(key, () -> ask(key, stale, metaKey, now, leader, revalidate));
     }
 
     private static int epochSlot(ObjectKey key) {
         return (key.hashCode() & 0x7fffffff) % 4096;
     }
 
-    private Answer ask(ObjectKey key, ObjectInfo stale, String metaKey, Instant now, BodyLeader leader) {
+    private Answer ask(
+            ObjectKey key, ObjectInfo stale, String metaKey, Instant now, BodyLeader leader, boolean revalidate) {
         long epoch = dropEpochs.get(epochSlot(key));
         var mine = new CompletableFuture<ObjectInfo>();
         var theirs = heads.putIfAbsent(key, mine);
@@ -211,7 +229,8 @@ final class MetadataStore {
         }
         // a flight that ended between the caller's look at the layers and now has stored its answer there: without
         // this second look, a reader in that gap sent a second GET for a cold object (seen with 64 clients at once)
-        Lookup stored = inLayers(key, metaKey, now, true).fresh();
+        Lookup stored =
+                revalidate ? null : inLayers(key, metaKey, now, true, false).fresh();
         if (stored != null) {
             mine.complete(stored.info());
             heads.remove(key, mine);

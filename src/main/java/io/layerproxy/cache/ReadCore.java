@@ -30,6 +30,7 @@ public final class ReadCore implements AutoCloseable {
             int blockSize,
             long bufferMemory,
             Duration maxAge,
+            boolean honorOriginCacheControl,
             Duration negativeTtl,
             Duration staleIfError,
             Duration originTimeout,
@@ -70,6 +71,7 @@ public final class ReadCore implements AutoCloseable {
                 origin,
                 settings.clock(),
                 settings.maxAge(),
+                settings.honorOriginCacheControl(),
                 settings.negativeTtl(),
                 settings.staleIfError(),
                 originWaits,
@@ -155,7 +157,7 @@ public final class ReadCore implements AutoCloseable {
         }
         MetadataStore.BodyLeader leader =
                 spec.wholeBody() ? (info, body) -> BlockReader.leading(blocks, key, info, body) : null;
-        MetadataStore.Lookup found = metadata.lookup(key, leader);
+        MetadataStore.Lookup found = metadata.lookup(key, leader, spec.revalidate());
         return new ObjectRead(this, key, found.info(), found.layer(), found.stale(), found.body());
     }
 

@@ -155,6 +155,8 @@ public final class ConfigParser {
                 seconds(Option.DRAIN_TIMEOUT, values.single(Option.DRAIN_TIMEOUT)),
                 FleetOptions.settings(values, blockSize),
                 FleetOptions.advertise(values),
+                honor(Option.ORIGIN_CACHE_CONTROL, values.single(Option.ORIGIN_CACHE_CONTROL)),
+                honor(Option.CLIENT_CACHE_CONTROL, values.single(Option.CLIENT_CACHE_CONTROL)),
                 values.single(Option.EVENTS_SQS),
                 endpoint(values.single(Option.EVENTS_SQS_ENDPOINT)));
     }
@@ -221,6 +223,14 @@ public final class ConfigParser {
         }
         int port = (int) integer(option, text.substring(colon + 1), text, minPort, 65535, expected);
         return new HostPort(host, port);
+    }
+
+    private static boolean honor(Option option, String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "honor", "honour" -> true;
+            case "ignore" -> false;
+            default -> throw invalid(option, "honor or ignore", value);
+        };
     }
 
     static ConfigException invalid(Option option, String expected, String value) {

@@ -34,6 +34,8 @@ import org.jspecify.annotations.Nullable;
  * @param drainTimeout   how long downloads in progress may take to finish when the proxy shuts down
  * @param fleet          how this node joins a fleet, or null when it runs alone
  * @param fleetAdvertise this node's HTTP address for its peers, or null to derive it from the listen address
+ * @param honorOriginCacheControl whether S3's Cache-Control and Expires decide freshness
+ * @param honorClientCacheControl whether clients' no-cache and only-if-cached are followed
  * @param eventsSqs      the SQS queue URL of the buckets' event notifications, or null
  * @param eventsSqsEndpoint an SQS-compatible endpoint, or null for AWS
  */
@@ -65,6 +67,8 @@ public record LayerProxyConfig(
         Duration drainTimeout,
         Fleet.@Nullable Settings fleet,
         @Nullable URI fleetAdvertise,
+        boolean honorOriginCacheControl,
+        boolean honorClientCacheControl,
         @Nullable String eventsSqs,
         @Nullable URI eventsSqsEndpoint) {
 
@@ -113,6 +117,8 @@ public record LayerProxyConfig(
         d.put("many-max-entries", String.valueOf(manyMaxEntries));
         d.put("many-max-bytes", String.valueOf(manyMaxBytes));
         d.put("many-max-concurrent", String.valueOf(manyMaxConcurrent));
+        d.put("origin-cache-control", honorOriginCacheControl ? "honor" : "ignore");
+        d.put("client-cache-control", honorClientCacheControl ? "honor" : "ignore");
         if (eventsSqs != null) {
             d.put("events-sqs", eventsSqs + (eventsSqsEndpoint == null ? "" : " at " + eventsSqsEndpoint));
         }

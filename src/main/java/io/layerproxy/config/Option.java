@@ -166,6 +166,20 @@ public enum Option {
             "16",
             "COUNT",
             "Fleet mode: blocks per span, the unit a member owns."),
+    ORIGIN_CACHE_CONTROL(
+            "origin-cache-control",
+            "LAYERPROXY_ORIGIN_CACHE_CONTROL",
+            "honor",
+            "honor|ignore",
+            "honor: S3's Cache-Control (s-maxage, max-age, no-cache) and Expires decide how long a version stays"
+                    + " fresh, --max-age where S3 says nothing; ignore: --max-age alone."),
+    CLIENT_CACHE_CONTROL(
+            "client-cache-control",
+            "LAYERPROXY_CLIENT_CACHE_CONTROL",
+            "honor",
+            "honor|ignore",
+            "honor: a client's Cache-Control: no-cache (or max-age=0, Pragma: no-cache) revalidates with S3 first,"
+                    + " only-if-cached never reaches S3 (504 on a miss); ignore: to shield S3 from clients."),
     EVENTS_SQS(
             "events-sqs",
             "LAYERPROXY_EVENTS_SQS",

@@ -39,6 +39,7 @@ public final class ProxyFactory {
                 .staleIfError(config.staleIfError())
                 .originTimeout(config.originTimeout())
                 .originMaxWaiting(config.originMaxWaiting())
+                .honorOriginCacheControl(config.honorOriginCacheControl())
                 .buckets(config.buckets());
         if (config.fleet() != null) {
             builder.fleet(config.fleet());

@@ -12,6 +12,7 @@ import io.layerproxy.fleet.Fleet;
 import io.layerproxy.fleet.PeerOrigin;
 import io.layerproxy.http.ByteRanges;
 import io.layerproxy.http.ByteRanges.Range;
+import io.layerproxy.http.CacheControl;
 import io.layerproxy.http.Preconditions;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -31,11 +32,13 @@ final class ObjectHandler {
     private final LayerProxy proxy;
     private final ObjectKey fallback;
     private final int fallbackStatus;
+    private final boolean honorClient;
 
     ObjectHandler(LayerProxy proxy, LayerProxyConfig config) {
         this.proxy = proxy;
         this.fallback = config.onDne();
         this.fallbackStatus = config.onDneStatus();
+        this.honorClient = config.honorClientCacheControl();
     }
 
     void handle(String path, HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -86,7 +89,19 @@ final class ObjectHandler {
 
     private void read(HttpServletRequest req, HttpServletResponse resp, ObjectKey key, boolean head)
             throws IOException {
-        try (CachedObject object = proxy.read(key, wholeObject(req, head) ? ReadSpec.WHOLE : ReadSpec.METADATA)) {
+        ReadSpec spec = wholeObject(req, head) ? ReadSpec.WHOLE : ReadSpec.METADATA;
+        if (honorClient) {
+            CacheControl.Request asked = CacheControl.request(req.getHeader("Cache-Control"), req.getHeader("Pragma"));
+            if (asked.onlyIfCached() && proxy.cachedVersion(key) == null) {
+                // RFC 9111 §5.2.1.7: answer from the cache or not at all
+                Responses.error(req, resp, HttpServletResponse.SC_GATEWAY_TIMEOUT, null, key + " is not cached", key);
+                return;
+            }
+            if (asked.revalidate()) {
+                spec = spec.revalidating(); // a browser's force-refresh: S3 confirms (or replaces) the copy first
+            }
+        }
+        try (CachedObject object = proxy.read(key, spec)) {
             if (object.found()) {
                 serve(req, resp, key, object, head);
             } else {

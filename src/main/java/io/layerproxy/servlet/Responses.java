@@ -43,6 +43,12 @@ final class Responses {
         resp.setHeader("Accept-Ranges", "bytes");
         S3Query.applyOverrides(req, resp);
         cacheHeaders(req, resp, read.stale(), layer);
+        if (read.hit() && info.validatedAt() != null) {
+            // RFC 9111 §5.1: how long ago S3 last confirmed this version
+            long age = java.time.Duration.between(info.validatedAt(), java.time.Instant.now())
+                    .toSeconds();
+            resp.setHeader("Age", String.valueOf(Math.max(0, age)));
+        }
     }
 
     /** {@code X-Cache} and {@code X-Cache-Layer} for where a read's metadata came from (a 404's too). */
