@@ -26,8 +26,16 @@ public interface CachedObject extends AutoCloseable {
         return !LayerProxy.ORIGIN.equals(source()) && !LayerProxy.ALLOWLIST.equals(source());
     }
 
-    /** A copy past max-age, served because the origin failed to revalidate it (stale-if-error). */
+    /**
+     * A copy past its freshness, served because the origin failed to revalidate it (stale-if-error) or while it
+     * is being revalidated in the background ({@link #refreshing()}, stale-while-revalidate).
+     */
     boolean stale();
+
+    /** A stale copy served at once while one background revalidation refreshes it (stale-while-revalidate). */
+    default boolean refreshing() {
+        return false;
+    }
 
     /**
      * Bytes {@code [start, end)} of exactly the version {@link #info()} describes, its first block read before this

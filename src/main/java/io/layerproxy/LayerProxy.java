@@ -68,6 +68,7 @@ public final class LayerProxy implements AutoCloseable {
                         b.honorOriginCacheControl,
                         b.negativeTtl,
                         b.staleIfError,
+                        b.staleWhileRevalidate,
                         b.originTimeout,
                         b.originMaxWaiting,
                         b.fleet == null ? 0 : b.fleet.spanBlocks(),
@@ -285,6 +286,7 @@ public final class LayerProxy implements AutoCloseable {
         private Fleet.@Nullable Settings fleet;
         private int originMaxWaiting = 128;
         private boolean honorOriginCacheControl = true;
+        private Duration staleWhileRevalidate = Duration.ZERO;
         private @Nullable MeterRegistry registry;
 
         private Builder() {}
@@ -377,6 +379,18 @@ public final class LayerProxy implements AutoCloseable {
          */
         public Builder honorOriginCacheControl(boolean honor) {
             this.honorOriginCacheControl = honor;
+            return this;
+        }
+
+        /**
+         * How long past its freshness a cached version is still served at once while one background request
+         * revalidates it (RFC 5861 stale-while-revalidate); zero (the default) revalidates before answering.
+         */
+        public Builder staleWhileRevalidate(Duration window) {
+            if (window.isNegative()) {
+                throw new IllegalArgumentException("stale-while-revalidate must not be negative, was: " + window);
+            }
+            this.staleWhileRevalidate = window;
             return this;
         }
 

@@ -123,6 +123,45 @@ class CachePolicyTest {
         }
     }
 
+    @Test
+    void staleWhileRevalidate_servesAtOnce_andRefreshesOnceUnderFiftyRequests() throws Exception {
+        try (var s3 = seed();
+                var proxy = ProxyServer.start(
+                        s3.endpoint(), disk, S3Fixture.credentialsEnv(), "stale-while-revalidate", "300")) {
+            proxy.get("/policy/short"); // max-age=1 from S3
+            int asked = proxy.origin().requests();
+            assertTrue(
+                    Eventually.holds(Duration.ofSeconds(10), () -> "STALE".equals(xCache(proxy, "/policy/short"))),
+                    "past its second: served stale at once");
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(50);
+            try {
+                var answers = new java.util.ArrayList<java.util.concurrent.Future<HttpResponse<byte[]>>>();
+                for (int i = 0; i < 50; i++) {
+                    answers.add(pool.submit(() -> proxy.get("/policy/short")));
+                }
+                for (var answer : answers) {
+                    HttpResponse<byte[]> r = answer.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                    assertEquals(200, r.statusCode());
+                    assertArrayEquals(BODY, r.body());
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            // every refresh that ran found the copy fresh again or shared one HEAD; a second may pass meanwhile
+            int refreshes = proxy.origin().requests() - asked;
+            assertTrue(refreshes >= 1 && refreshes <= 3, refreshes + " S3 requests for 51 stale reads");
+            assertEquals(0, proxy.origin().fetches() - 1, "no body fetched again: same ETag");
+        }
+    }
+
+    private static String xCache(ProxyServer proxy, String path) {
+        try {
+            return proxy.get(path).headers().firstValue("X-Cache").orElse("");
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static void get(ProxyServer proxy, String path) {
         try {
             proxy.get(path);

@@ -34,6 +34,20 @@ final class MetadataStore {
     private final Clock clock;
     private final Duration maxAge;
     private final boolean honorOrigin;
+    private final Duration staleWhileRevalidate;
+    /** Background revalidations (stale-while-revalidate): few threads, a bounded queue. */
+    private final java.util.concurrent.ThreadPoolExecutor refreshers = new java.util.concurrent.ThreadPoolExecutor(
+            2,
+            2,
+            30,
+            java.util.concurrent.TimeUnit.SECONDS,
+            new java.util.concurrent.ArrayBlockingQueue<>(1000),
+            runnable -> {
+                Thread t = new Thread(runnable, "layerproxy-refresh");
+                t.setDaemon(true);
+                return t;
+            });
+
     private final Duration negativeTtl;
     private final NegativeCache negatives = new NegativeCache();
     /** Where a remembered "does not exist" is reported to come from (X-Cache-Layer): it is held in memory. */
@@ -59,6 +73,7 @@ final class MetadataStore {
             boolean honorOrigin,
             Duration negativeTtl,
             Duration staleIfError,
+            Duration staleWhileRevalidate,
             OriginWaits waits,
             ProxyMetrics metrics) {
         this.waits = waits;
@@ -67,6 +82,8 @@ final class MetadataStore {
         this.clock = clock;
         this.maxAge = maxAge;
         this.honorOrigin = honorOrigin;
+        this.staleWhileRevalidate = staleWhileRevalidate;
+        refreshers.allowCoreThreadTimeOut(true);
         metrics.registerNegatives(negatives);
         this.negativeTtl = negativeTtl;
         this.staleIfError = staleIfError;
@@ -78,7 +95,11 @@ final class MetadataStore {
      * past max-age served because the origin failed (stale-if-error); {@code body} the whole object when one GET
      * brought it with the metadata.
      */
-    record Lookup(ObjectInfo info, String layer, boolean stale, BlockReader body) {
+    record Lookup(ObjectInfo info, String layer, boolean stale, BlockReader body, boolean refreshing) {
+        Lookup(ObjectInfo info, String layer, boolean stale, BlockReader body) {
+            this(info, layer, stale, body, false);
+        }
+
         Lookup(ObjectInfo info, String layer) {
             this(info, layer, false, null);
         }
@@ -112,6 +133,18 @@ final class MetadataStore {
         }
         ObjectInfo stale = seen.stale();
         String staleLayer = seen.staleLayer();
+        if (stale != null
+                && !revalidate
+                && !staleWhileRevalidate.isZero()
+                && stale.validatedAt()
+                        .plus(lifetime(stale))
+                        .plus(staleWhileRevalidate)
+                        .isAfter(now)) {
+            // stale-while-revalidate (RFC 5861): this answer at once, one refresh in the background
+            refreshInBackground(key, stale, metaKey);
+            track(key);
+            return new Lookup(stale, staleLayer, true, null, true);
+        }
         Answer current;
         try {
             current = askOrigin(key, stale, metaKey, now, stale == null ? leader : null, revalidate);
@@ -184,6 +217,33 @@ final class MetadataStore {
             return new Seen(null, info, layer.name()); // same-ETag blocks stay valid: they are version-addressed
         }
         return new Seen(null, null, null);
+    }
+
+    /**
+     * One revalidation of {@code key} on the refresh threads, unless one is in flight already; a refresh that finds
+     * the copy fresh again (another one stored it meanwhile) sends nothing. Refreshes past the queue's bound are
+     * dropped: the next read past fresh asks again.
+     */
+    private void refreshInBackground(ObjectKey key, ObjectInfo stale, String metaKey) {
+        if (heads.containsKey(key)) {
+            return;
+        }
+        try {
+            refreshers.execute(() -> {
+                try {
+                    askOrigin(key, stale, metaKey, clock.instant(), null, false);
+                } catch (RuntimeException e) {
+                    LOG.debug("refreshing {} in the background failed: {}", key, e.toString());
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("refresh of {} skipped: the refresh queue is full", key);
+        }
+    }
+
+    /** Stops the background refreshes. */
+    void close() {
+        refreshers.shutdownNow();
     }
 
     /** Stale-if-error: the origin is down or silent (not refusing), and the copy is within the bound past max-age. */

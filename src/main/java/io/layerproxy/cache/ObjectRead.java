@@ -18,10 +18,23 @@ final class ObjectRead implements CachedObject {
     private final ObjectInfo info;
     private final String source;
     private final boolean stale;
+    private final boolean refreshing;
     /** The whole body fetched with the metadata, until {@link #openWhole()} takes it or {@link #close()} drops it. */
     private BlockReader body;
 
     ObjectRead(ReadCore core, ObjectKey key, ObjectInfo info, String source, boolean stale, BlockReader body) {
+        this(core, key, info, source, stale, body, false);
+    }
+
+    ObjectRead(
+            ReadCore core,
+            ObjectKey key,
+            ObjectInfo info,
+            String source,
+            boolean stale,
+            BlockReader body,
+            boolean refreshing) {
+        this.refreshing = refreshing;
         this.core = core;
         this.key = key;
         this.info = info;
@@ -55,6 +68,11 @@ final class ObjectRead implements CachedObject {
     @Override
     public boolean stale() {
         return stale;
+    }
+
+    @Override
+    public boolean refreshing() {
+        return refreshing;
     }
 
     @Override

@@ -33,6 +33,7 @@ public final class ReadCore implements AutoCloseable {
             boolean honorOriginCacheControl,
             Duration negativeTtl,
             Duration staleIfError,
+            Duration staleWhileRevalidate,
             Duration originTimeout,
             int originMaxWaiting,
             int fillRunBlocks,
@@ -74,6 +75,7 @@ public final class ReadCore implements AutoCloseable {
                 settings.honorOriginCacheControl(),
                 settings.negativeTtl(),
                 settings.staleIfError(),
+                settings.staleWhileRevalidate(),
                 originWaits,
                 metrics);
         long budget = settings.bufferMemory() > 0
@@ -158,7 +160,7 @@ public final class ReadCore implements AutoCloseable {
         MetadataStore.BodyLeader leader =
                 spec.wholeBody() ? (info, body) -> BlockReader.leading(blocks, key, info, body) : null;
         MetadataStore.Lookup found = metadata.lookup(key, leader, spec.revalidate());
-        return new ObjectRead(this, key, found.info(), found.layer(), found.stale(), found.body());
+        return new ObjectRead(this, key, found.info(), found.layer(), found.stale(), found.body(), found.refreshing());
     }
 
     BlockReader open(ObjectKey key, ObjectInfo info, long start, long end) {
@@ -250,6 +252,7 @@ public final class ReadCore implements AutoCloseable {
 
     @Override
     public void close() {
+        metadata.close();
         blocks.close();
         layers.forEach(GuardedLayer::close);
     }

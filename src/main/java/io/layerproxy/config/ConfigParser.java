@@ -155,6 +155,7 @@ public final class ConfigParser {
                 seconds(Option.DRAIN_TIMEOUT, values.single(Option.DRAIN_TIMEOUT)),
                 FleetOptions.settings(values, blockSize),
                 FleetOptions.advertise(values),
+                seconds(Option.STALE_WHILE_REVALIDATE, values.single(Option.STALE_WHILE_REVALIDATE)),
                 honor(Option.ORIGIN_CACHE_CONTROL, values.single(Option.ORIGIN_CACHE_CONTROL)),
                 honor(Option.CLIENT_CACHE_CONTROL, values.single(Option.CLIENT_CACHE_CONTROL)),
                 values.single(Option.EVENTS_SQS),

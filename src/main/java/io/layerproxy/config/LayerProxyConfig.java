@@ -34,6 +34,7 @@ import org.jspecify.annotations.Nullable;
  * @param drainTimeout   how long downloads in progress may take to finish when the proxy shuts down
  * @param fleet          how this node joins a fleet, or null when it runs alone
  * @param fleetAdvertise this node's HTTP address for its peers, or null to derive it from the listen address
+ * @param staleWhileRevalidate how long past fresh a copy is served while a background revalidation runs
  * @param honorOriginCacheControl whether S3's Cache-Control and Expires decide freshness
  * @param honorClientCacheControl whether clients' no-cache and only-if-cached are followed
  * @param eventsSqs      the SQS queue URL of the buckets' event notifications, or null
@@ -67,6 +68,7 @@ public record LayerProxyConfig(
         Duration drainTimeout,
         Fleet.@Nullable Settings fleet,
         @Nullable URI fleetAdvertise,
+        Duration staleWhileRevalidate,
         boolean honorOriginCacheControl,
         boolean honorClientCacheControl,
         @Nullable String eventsSqs,
@@ -117,6 +119,7 @@ public record LayerProxyConfig(
         d.put("many-max-entries", String.valueOf(manyMaxEntries));
         d.put("many-max-bytes", String.valueOf(manyMaxBytes));
         d.put("many-max-concurrent", String.valueOf(manyMaxConcurrent));
+        d.put("stale-while-revalidate", String.valueOf(staleWhileRevalidate.toSeconds()));
         d.put("origin-cache-control", honorOriginCacheControl ? "honor" : "ignore");
         d.put("client-cache-control", honorClientCacheControl ? "honor" : "ignore");
         if (eventsSqs != null) {

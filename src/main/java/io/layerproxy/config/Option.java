@@ -166,6 +166,13 @@ public enum Option {
             "16",
             "COUNT",
             "Fleet mode: blocks per span, the unit a member owns."),
+    STALE_WHILE_REVALIDATE(
+            "stale-while-revalidate",
+            "LAYERPROXY_STALE_WHILE_REVALIDATE",
+            "0",
+            "SECONDS",
+            "Seconds past its freshness a cached object is still served at once (X-Cache: STALE) while one background"
+                    + " request revalidates it; 0 revalidates before answering."),
     ORIGIN_CACHE_CONTROL(
             "origin-cache-control",
             "LAYERPROXY_ORIGIN_CACHE_CONTROL",

@@ -40,6 +40,7 @@ public final class ProxyFactory {
                 .originTimeout(config.originTimeout())
                 .originMaxWaiting(config.originMaxWaiting())
                 .honorOriginCacheControl(config.honorOriginCacheControl())
+                .staleWhileRevalidate(config.staleWhileRevalidate())
                 .buckets(config.buckets());
         if (config.fleet() != null) {
             builder.fleet(config.fleet());

@@ -42,7 +42,7 @@ final class Responses {
         }
         resp.setHeader("Accept-Ranges", "bytes");
         S3Query.applyOverrides(req, resp);
-        cacheHeaders(req, resp, read.stale(), layer);
+        cacheHeaders(req, resp, read.stale(), read.refreshing(), layer);
         if (read.hit() && info.validatedAt() != null) {
             // RFC 9111 §5.1: how long ago S3 last confirmed this version
             long age = java.time.Duration.between(info.validatedAt(), java.time.Instant.now())
@@ -53,14 +53,15 @@ final class Responses {
 
     /** {@code X-Cache} and {@code X-Cache-Layer} for where a read's metadata came from (a 404's too). */
     static void cacheHeaders(HttpServletRequest req, HttpServletResponse resp, CachedObject read) {
-        cacheHeaders(req, resp, read.stale(), read.source());
+        cacheHeaders(req, resp, read.stale(), read.refreshing(), read.source());
     }
 
-    private static void cacheHeaders(HttpServletRequest req, HttpServletResponse resp, boolean stale, String layer) {
+    private static void cacheHeaders(
+            HttpServletRequest req, HttpServletResponse resp, boolean stale, boolean refreshing, String layer) {
         if (stale) {
-            // a copy past max-age served because S3 failed to revalidate it (RFC 5861 stale-if-error)
+            // a copy past its freshness: S3 failed to revalidate it (RFC 5861 stale-if-error), or a refresh runs
             resp.setHeader("X-Cache", "STALE");
-            resp.setHeader("Warning", "111 - \"Revalidation Failed\"");
+            resp.setHeader("Warning", refreshing ? "110 - \"Response is Stale\"" : "111 - \"Revalidation Failed\"");
         } else {
             // a block from a fleet peer is a miss here: this node's layers did not have it
             resp.setHeader(
