@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.layerproxy.testing.Ports;
 import io.layerproxy.testing.ProxyServer;
 import io.layerproxy.testing.S3Fixture;
-import java.net.ServerSocket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -56,10 +56,7 @@ class OriginOutageTest {
 
     @Test
     void s3Stopped_cachedObjectsStillAnswer_missesAre502_andRecoverWhenS3IsBack() throws Exception {
-        int port;
-        try (var socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        int port = Ports.free();
         S3ProxyExtension s3 = startS3(port);
         // max-age 0: every request revalidates, so every answer during the outage needs stale-if-error
         try (var proxy = ProxyServer.start(s3.getUri(), disk, S3Fixture.credentialsEnv(), "max-age", "0")) {

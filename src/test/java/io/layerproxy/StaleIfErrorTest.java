@@ -13,9 +13,9 @@ import io.layerproxy.origin.S3Origin;
 import io.layerproxy.testing.CountingOrigin;
 import io.layerproxy.testing.ForwardingOrigin;
 import io.layerproxy.testing.MutableClock;
+import io.layerproxy.testing.Ports;
 import io.layerproxy.testing.S3Fixture;
 import java.io.ByteArrayOutputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import org.gaul.s3proxy.junit.S3ProxyExtension;
@@ -83,10 +83,7 @@ class StaleIfErrorTest {
     void start() throws Exception {
         s3 = new S3Fixture(s3Server).bucket("stale").put("stale", "page.bin", BODY);
         live = new CountingOrigin(client(s3.endpoint()));
-        int unused;
-        try (var socket = new ServerSocket(0)) {
-            unused = socket.getLocalPort();
-        }
+        int unused = Ports.free();
         dead = new CountingOrigin(client(URI.create("http://127.0.0.1:" + unused)));
         origin = new Switch(live, dead);
     }

@@ -33,7 +33,12 @@ final class FleetOptions {
         List<InetSocketAddress> peers = new ArrayList<>();
         for (String peer : peerTexts) {
             ConfigParser.HostPort parsed = ConfigParser.hostPort(Option.FLEET_PEERS, peer, false, 1);
-            peers.add(InetSocketAddress.createUnresolved(parsed.host(), parsed.port()));
+            // JGroups' static discovery wants resolved addresses: a name that does not resolve is an error at start
+            InetSocketAddress resolved = new InetSocketAddress(parsed.host(), parsed.port());
+            if (resolved.isUnresolved()) {
+                throw new ConfigException("fleet-peers: cannot resolve " + parsed.host());
+            }
+            peers.add(resolved);
         }
         ConfigParser.HostPort bind =
                 ConfigParser.hostPort(Option.FLEET_BIND, values.single(Option.FLEET_BIND), true, 1);
@@ -43,7 +48,7 @@ final class FleetOptions {
         if (blockSize * spanBlocks > (1L << 30)) {
             throw new ConfigException("a fleet span (block-size x fleet-span-blocks) must be at most 1 GiB");
         }
-        return new Fleet.Settings(bind.host(), bind.port(), resolved(peers), dns, secret, spanBlocks);
+        return new Fleet.Settings(bind.host(), bind.port(), List.copyOf(peers), dns, secret, spanBlocks);
     }
 
     static @Nullable URI advertise(ConfigParser.Values values) {
@@ -60,18 +65,5 @@ final class FleetOptions {
         } catch (java.net.URISyntaxException e) {
             throw ConfigParser.invalid(Option.FLEET_ADVERTISE, "an http:// URL", text);
         }
-    }
-
-    /** JGroups' static discovery wants resolved addresses; a name that does not resolve is an error at start. */
-    private static List<InetSocketAddress> resolved(List<InetSocketAddress> peers) {
-        List<InetSocketAddress> out = new ArrayList<>();
-        for (InetSocketAddress peer : peers) {
-            InetSocketAddress r = new InetSocketAddress(peer.getHostString(), peer.getPort());
-            if (r.isUnresolved()) {
-                throw new ConfigException("fleet-peers: cannot resolve " + peer.getHostString());
-            }
-            out.add(r);
-        }
-        return List.copyOf(out);
     }
 }

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.layerproxy.testing.Eventually;
+import io.layerproxy.testing.Ports;
 import io.layerproxy.testing.ProxyServer;
 import io.layerproxy.testing.S3Fixture;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -72,9 +72,7 @@ class SqsEventsTest {
 
     @Test
     void eventsFromSqs_areServedWithinTwoSeconds_andTheConsumerSurvivesARestart() throws Exception {
-        try (var socket = new ServerSocket(0)) {
-            sqsPort = socket.getLocalPort();
-        }
+        sqsPort = Ports.free();
         String first = startSqs();
         byte[] v1 = "version 1".getBytes(StandardCharsets.UTF_8);
         byte[] v2 = "version 2 of ü + é".getBytes(StandardCharsets.UTF_8);

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.layerproxy.testing.FaultyRelay;
 import io.layerproxy.testing.Forked;
+import io.layerproxy.testing.Ports;
 import io.layerproxy.testing.S3Fixture;
 import io.layerproxy.testing.Sha256;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -57,12 +57,6 @@ class FleetIT {
             if (p != null) {
                 p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             }
-        }
-    }
-
-    private static int freePort() throws Exception {
-        try (var socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 
@@ -122,8 +116,8 @@ class FleetIT {
         byte[] second = S3Fixture.bytes(SIZE, 92);
         new S3Fixture(s3Server).bucket("fleet").put("fleet", "first.bin", first).put("fleet", "second.bin", second);
         for (int i = 0; i < 3; i++) {
-            http[i] = freePort();
-            jgroups[i] = freePort();
+            http[i] = Ports.free();
+            jgroups[i] = Ports.free();
         }
         try (var relay = new FaultyRelay(s3Server.getUri())) {
             for (int i = 0; i < 3; i++) {

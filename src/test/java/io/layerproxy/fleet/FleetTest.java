@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.layerproxy.testing.Eventually;
 import io.layerproxy.testing.FaultyRelay;
+import io.layerproxy.testing.Ports;
 import io.layerproxy.testing.ProxyServer;
 import io.layerproxy.testing.S3Fixture;
 import io.layerproxy.testing.Sha256;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -49,12 +49,6 @@ class FleetTest {
         nodes.forEach(ProxyServer::close);
     }
 
-    private static int freePort() throws Exception {
-        try (var socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
     /** Starts {@code n} members on the given JGroups ports, all listing all of them, and waits for one view. */
     private List<ProxyServer> fleet(FaultyRelay relay, int[] ports, String secret) throws Exception {
         StringBuilder peers = new StringBuilder();
@@ -89,7 +83,7 @@ class FleetTest {
         new S3Fixture(s3Server).bucket("fleet").put("fleet", "model.bin", object);
         String sha = sha256(object);
         try (var relay = new FaultyRelay(s3Server.getUri())) {
-            List<ProxyServer> members = fleet(relay, new int[] {freePort(), freePort(), freePort()}, SECRET);
+            List<ProxyServer> members = fleet(relay, new int[] {Ports.free(), Ports.free(), Ports.free()}, SECRET);
             assertTrue(Eventually.holds(Duration.ofSeconds(30), () -> sameView(members, 3)), "one view of three");
 
             long before = relay.bytes();
@@ -133,7 +127,7 @@ class FleetTest {
         byte[] object = S3Fixture.bytes(300_000, 78);
         new S3Fixture(s3Server).bucket("fleet").put("fleet", "page.html", object);
         try (var relay = new FaultyRelay(s3Server.getUri())) {
-            int[] ports = {freePort(), freePort(), freePort()};
+            int[] ports = {Ports.free(), Ports.free(), Ports.free()};
             List<ProxyServer> members = fleet(relay, ports, SECRET);
             assertTrue(Eventually.holds(Duration.ofSeconds(30), () -> sameView(members, 3)), "one view of three");
             int[] asked = new int[members.size()];
@@ -167,7 +161,7 @@ class FleetTest {
         byte[] object = S3Fixture.bytes(3 << 20, 79);
         new S3Fixture(s3Server).bucket("fleet").put("fleet", "obj", object);
         try (var relay = new FaultyRelay(s3Server.getUri())) {
-            int[] ports = {freePort(), freePort(), freePort()};
+            int[] ports = {Ports.free(), Ports.free(), Ports.free()};
             List<ProxyServer> members = fleet(relay, new int[] {ports[0], ports[1]}, SECRET);
             assertTrue(Eventually.holds(Duration.ofSeconds(30), () -> sameView(members, 2)), "one view of two");
             ProxyServer intruder = fleet(relay, new int[] {ports[2]}, "another-secret-0123456789")

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.layerproxy.testing.ContainerChecks;
 import io.layerproxy.testing.Forked;
+import io.layerproxy.testing.Ports;
 import io.layerproxy.testing.S3Fixture;
 import io.layerproxy.testing.S3Keys;
 import java.io.File;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -49,7 +49,7 @@ class TomcatDeploymentIT {
             S3Keys.upload(s3, "tomcat");
         }
         Path home = Path.of(System.getProperty("tomcat.home"));
-        Path base = catalinaBase(home, free());
+        Path base = catalinaBase(home, Ports.free());
         int port = Integer.parseInt(Files.readString(base.resolve("port")));
         var builder = Forked.java(
                 // what catalina.sh adds: without them Tomcat cannot look for ThreadLocal and other leaks at all
@@ -132,11 +132,5 @@ class TomcatDeploymentIT {
                 base.resolve("webapps/layerproxy.war"));
         Files.writeString(base.resolve("port"), String.valueOf(port));
         return base;
-    }
-
-    private static int free() throws Exception {
-        try (var socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }
