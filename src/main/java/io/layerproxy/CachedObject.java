@@ -1,5 +1,6 @@
 package io.layerproxy;
 
+import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,6 +32,14 @@ public interface CachedObject extends AutoCloseable {
      * is being revalidated in the background ({@link #refreshing()}, stale-while-revalidate).
      */
     boolean stale();
+
+    /**
+     * How long ago the origin last confirmed the version (RFC 9111 §5.1's {@code Age} of a cached answer), by the
+     * proxy's clock; zero for one the origin answered just now.
+     */
+    default Duration age() {
+        return Duration.ZERO;
+    }
 
     /** A stale copy served at once while one background revalidation refreshes it (stale-while-revalidate). */
     default boolean refreshing() {

@@ -69,6 +69,8 @@ public final class LayerProxy implements AutoCloseable {
                         b.negativeTtl,
                         b.staleIfError,
                         b.staleWhileRevalidate,
+                        b.maxObjectSize,
+                        List.copyOf(b.rules),
                         b.originTimeout,
                         b.originMaxWaiting,
                         b.fleet == null ? 0 : b.fleet.spanBlocks(),
@@ -224,6 +226,11 @@ public final class LayerProxy implements AutoCloseable {
         return core.layerStates();
     }
 
+    /** The per-prefix rules in effect, longest prefix (the one that wins) first. */
+    public List<CacheRule> rules() {
+        return core.rules();
+    }
+
     /** True while S3 failed repeatedly and misses fail fast without asking it. */
     public boolean originCircuitOpen() {
         return origin.circuitOpen();
@@ -287,6 +294,8 @@ public final class LayerProxy implements AutoCloseable {
         private int originMaxWaiting = 128;
         private boolean honorOriginCacheControl = true;
         private Duration staleWhileRevalidate = Duration.ZERO;
+        private long maxObjectSize = Long.MAX_VALUE;
+        private final List<CacheRule> rules = new ArrayList<>();
         private @Nullable MeterRegistry registry;
 
         private Builder() {}
@@ -391,6 +400,33 @@ public final class LayerProxy implements AutoCloseable {
                 throw new IllegalArgumentException("stale-while-revalidate must not be negative, was: " + window);
             }
             this.staleWhileRevalidate = window;
+            return this;
+        }
+
+        /**
+         * Objects larger than this are streamed through without being stored in any layer (their metadata still
+         * is); by default any object that fits a layer is stored.
+         */
+        public Builder maxObjectSize(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("max-object-size must not be negative, was: " + bytes);
+            }
+            this.maxObjectSize = bytes;
+            return this;
+        }
+
+        /**
+         * Adds a per-prefix policy; where several match a key, the one with the longest prefix wins. Two rules for
+         * the same bucket and prefix are refused.
+         */
+        public Builder rule(CacheRule rule) {
+            Objects.requireNonNull(rule, "rule");
+            for (CacheRule other : rules) {
+                if (other.bucket().equals(rule.bucket()) && other.prefix().equals(rule.prefix())) {
+                    throw new IllegalArgumentException("two rules for " + rule.bucket() + "/" + rule.prefix());
+                }
+            }
+            rules.add(rule);
             return this;
         }
 

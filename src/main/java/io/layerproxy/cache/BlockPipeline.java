@@ -43,6 +43,9 @@ final class BlockPipeline implements AutoCloseable {
     /** Most blocks one origin read fills, aligned to multiples of it (a fleet's span); 0: to the span's end. */
     final int runBlocks;
 
+    /** Which versions' blocks may be stored at all (no-store, cache=off, max-object-size). */
+    final CachePolicy policy;
+
     /** Bounds the readers waiting on the origin for their first block. */
     final OriginWaits originWaits;
 
@@ -54,7 +57,9 @@ final class BlockPipeline implements AutoCloseable {
             Duration blockDeadline,
             OriginWaits originWaits,
             int runBlocks,
+            CachePolicy policy,
             ProxyMetrics metrics) {
+        this.policy = policy;
         this.originWaits = originWaits;
         this.runBlocks = runBlocks;
         this.layers = layers;
@@ -94,6 +99,12 @@ final class BlockPipeline implements AutoCloseable {
     void store(
             Block block, ObjectKey key, ObjectInfo info, long index, long mark, int belowLayer, Flights.Flight flight) {
         String blockKey = blockKey(key, info, index);
+        if (belowLayer == 0) { // stored nowhere: a block for this client and its followers only
+            if (flight != null) {
+                flights.retire(blockKey, flight);
+            }
+            return;
+        }
         boolean queued = store.write(block, version(key, info), mark, () -> {
             for (int i = 0; i < belowLayer; i++) {
                 GuardedLayer layer = layers.get(i);

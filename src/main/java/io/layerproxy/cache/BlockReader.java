@@ -62,6 +62,8 @@ final class BlockReader implements ObjectBody {
     private String firstLayer;
     private OriginFill fill;
     private Fill followed;
+    /** Whether the version's blocks may be in a layer; streamed-through versions never look there. */
+    private final boolean stored;
 
     /** Opens {@code [start, end)} of the version, reading its first block before it returns. */
     BlockReader(BlockPipeline pipe, ObjectKey key, ObjectInfo info, long start, long end) {
@@ -89,6 +91,7 @@ final class BlockReader implements ObjectBody {
         this.firstIndex = start / pipe.blockSize;
         this.lastIndex = end == start ? firstIndex - 1 : (end - 1) / pipe.blockSize;
         this.nextIndex = firstIndex;
+        this.stored = pipe.policy.storesBlocks(key, info);
         if (body != null) {
             fill = lastIndex < firstIndex ? null : OriginFill.lead(pipe, key, info, firstIndex, lastIndex, body);
             if (fill == null) {
@@ -224,7 +227,7 @@ final class BlockReader implements ObjectBody {
             // a block in flight is followed before the layers are asked: a follower then needs no block memory of
             // its own (64 clients on one cold object took 64 blocks of the budget just to miss in the layers)
             Flight flight = pipe.flights.get(blockKey);
-            if (flight == null) {
+            if (flight == null && stored) {
                 Block cached = fromLayers(index, blockKey);
                 if (cached != null) {
                     fromLayer = true;

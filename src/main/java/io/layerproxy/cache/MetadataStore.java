@@ -5,7 +5,6 @@ import io.layerproxy.ObjectInfo;
 import io.layerproxy.ObjectKey;
 import io.layerproxy.Origin;
 import io.layerproxy.OriginException;
-import io.layerproxy.http.CacheControl;
 import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,9 +31,7 @@ final class MetadataStore {
     private final List<GuardedLayer> layers;
     private final Origin origin;
     private final Clock clock;
-    private final Duration maxAge;
-    private final boolean honorOrigin;
-    private final Duration staleWhileRevalidate;
+    private final CachePolicy policy;
     /** Background revalidations (stale-while-revalidate): few threads, a bounded queue. */
     private final java.util.concurrent.ThreadPoolExecutor refreshers = new java.util.concurrent.ThreadPoolExecutor(
             2,
@@ -48,7 +45,6 @@ final class MetadataStore {
                 return t;
             });
 
-    private final Duration negativeTtl;
     private final NegativeCache negatives = new NegativeCache();
     /** Where a remembered "does not exist" is reported to come from (X-Cache-Layer): it is held in memory. */
     private static final String NEGATIVES = "memory";
@@ -69,23 +65,17 @@ final class MetadataStore {
             List<GuardedLayer> layers,
             Origin origin,
             Clock clock,
-            Duration maxAge,
-            boolean honorOrigin,
-            Duration negativeTtl,
+            CachePolicy policy,
             Duration staleIfError,
-            Duration staleWhileRevalidate,
             OriginWaits waits,
             ProxyMetrics metrics) {
         this.waits = waits;
         this.layers = layers;
         this.origin = origin;
         this.clock = clock;
-        this.maxAge = maxAge;
-        this.honorOrigin = honorOrigin;
-        this.staleWhileRevalidate = staleWhileRevalidate;
+        this.policy = policy;
         refreshers.allowCoreThreadTimeOut(true);
         metrics.registerNegatives(negatives);
-        this.negativeTtl = negativeTtl;
         this.staleIfError = staleIfError;
         this.metrics = metrics;
     }
@@ -133,13 +123,7 @@ final class MetadataStore {
         }
         ObjectInfo stale = seen.stale();
         String staleLayer = seen.staleLayer();
-        if (stale != null
-                && !revalidate
-                && !staleWhileRevalidate.isZero()
-                && stale.validatedAt()
-                        .plus(lifetime(stale))
-                        .plus(staleWhileRevalidate)
-                        .isAfter(now)) {
+        if (stale != null && !revalidate && policy.servesWhileRevalidating(key, stale, now)) {
             // stale-while-revalidate (RFC 5861): this answer at once, one refresh in the background
             refreshInBackground(key, stale, metaKey);
             track(key);
@@ -149,7 +133,7 @@ final class MetadataStore {
         try {
             current = askOrigin(key, stale, metaKey, now, stale == null ? leader : null, revalidate);
         } catch (OriginException e) {
-            if (stale != null && servesStale(e, stale, now)) {
+            if (stale != null && servesStale(e, key, stale, now)) {
                 LOG.debug("serving a stale copy of {}: {}", key, e.getMessage());
                 return new Lookup(stale, staleLayer, true, null);
             }
@@ -182,7 +166,7 @@ final class MetadataStore {
     private Seen inLayers(ObjectKey key, String metaKey, Instant now, boolean secondLook, boolean revalidate) {
         Instant missingSince = negatives.get(key);
         if (missingSince != null) {
-            if (missingSince.plus(negativeTtl).isAfter(now)) {
+            if (missingSince.plus(policy.negativeTtl(key)).isAfter(now)) {
                 return new Seen(new Lookup(null, NEGATIVES), null, null);
             }
             negatives.remove(key, missingSince); // expired: ask the origin
@@ -195,7 +179,7 @@ final class MetadataStore {
             }
             Instant missingAt = InfoCodec.decodeMissing(raw);
             if (missingAt != null) {
-                if (missingAt.plus(negativeTtl).isAfter(now)) {
+                if (missingAt.plus(policy.negativeTtl(key)).isAfter(now)) {
                     promote(metaKey, raw, i);
                     return new Seen(new Lookup(null, layer.name()), null, null);
                 }
@@ -207,9 +191,7 @@ final class MetadataStore {
                 layer.remove(metaKey);
                 continue;
             }
-            if (!revalidate
-                    && (immutable(key)
-                            || info.validatedAt().plus(lifetime(info)).isAfter(now))) {
+            if (!revalidate && policy.fresh(key, info, now)) {
                 promote(metaKey, raw, i);
                 track(key);
                 return new Seen(new Lookup(info, layer.name()), null, null);
@@ -247,14 +229,12 @@ final class MetadataStore {
     }
 
     /** Stale-if-error: the origin is down or silent (not refusing), and the copy is within the bound past max-age. */
-    private boolean servesStale(OriginException e, ObjectInfo stale, Instant now) {
+    private boolean servesStale(OriginException e, ObjectKey key, ObjectInfo stale, Instant now) {
         return e.isOutage()
-                && stale.validatedAt().plus(lifetime(stale)).plus(staleIfError).isAfter(now);
-    }
-
-    /** How long {@code info} stays fresh: S3's Cache-Control or Expires when honored, else max-age. */
-    private Duration lifetime(ObjectInfo info) {
-        return honorOrigin ? CacheControl.lifetime(info.headers(), maxAge, info.validatedAt()) : maxAge;
+                && stale.validatedAt()
+                        .plus(policy.lifetime(key, stale))
+                        .plus(staleIfError)
+                        .isAfter(now);
     }
 
     /**
@@ -309,7 +289,7 @@ final class MetadataStore {
             boolean dropped = dropEpochs.get(epochSlot(key)) != epoch; // the key was dropped while S3 answered
             if (answer == null) {
                 GuardedLayer.removeEverywhere(layers, metaKey); // a version cached before is gone
-                if (!negativeTtl.isZero() && !dropped) {
+                if (!policy.negativeTtl(key).isZero() && !dropped) {
                     negatives.put(key, now);
                 }
             } else {
@@ -317,7 +297,10 @@ final class MetadataStore {
                 answer = answer.validatedAt(now);
                 // blocks in flight before the metadata is findable: nobody who finds it starts a second GET
                 body = fetched == null ? null : lead(leader, answer, fetched.body());
-                if (!dropped) {
+                if (!policy.storesMetadata(key, answer)) {
+                    // no-store, private, cache=off: every read asks S3; a version kept before goes
+                    GuardedLayer.removeEverywhere(layers, metaKey);
+                } else if (!dropped) {
                     GuardedLayer.putEverywhere(layers, metaKey, InfoCodec.encode(answer));
                 }
             }
@@ -396,14 +379,6 @@ final class MetadataStore {
 
     Set<ObjectKey> tracked() {
         return tracked;
-    }
-
-    /**
-     * A version asked for by its id never changes — except S3's {@code null} version, the object of an unversioned
-     * or suspended bucket, which the next upload replaces.
-     */
-    private static boolean immutable(ObjectKey key) {
-        return key.versionId() != null && !key.versionId().equals("null");
     }
 
     private void track(ObjectKey key) {

@@ -71,6 +71,11 @@ final class ObjectRead implements CachedObject {
     }
 
     @Override
+    public java.time.Duration age() {
+        return info == null ? java.time.Duration.ZERO : core.age(info);
+    }
+
+    @Override
     public boolean refreshing() {
         return refreshing;
     }

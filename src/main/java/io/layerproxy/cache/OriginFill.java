@@ -39,6 +39,8 @@ final class OriginFill {
     private final long lastIndex;
     /** The store queue's epoch when this fill started: its writes are skipped if the version is condemned later. */
     private final long mark;
+    /** Whether the version's blocks may be stored at all (not no-store, cache=off, or past max-object-size). */
+    private final boolean stores;
 
     private ReadAhead stream;
     /** The origin body's account of which bytes a fleet peer served; null when S3 served them all. */
@@ -57,6 +59,7 @@ final class OriginFill {
         this.nextIndex = leading.firstKey();
         this.lastIndex = leading.lastKey();
         this.mark = pipe.store.mark();
+        this.stores = pipe.policy.storesBlocks(key, info);
     }
 
     /**
@@ -127,6 +130,9 @@ final class OriginFill {
      * read again and again here soon stays here too (groupcache's hot cache, sampled the same way).
      */
     private int storeBelow(long index) {
+        if (!stores) {
+            return 0;
+        }
         long first = index * pipe.blockSize;
         if (peers == null || !peers.fromPeer(first, first + pipe.blockLength(info, index) - 1)) {
             return pipe.layers.size();

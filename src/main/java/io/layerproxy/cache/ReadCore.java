@@ -1,5 +1,6 @@
 package io.layerproxy.cache;
 
+import io.layerproxy.CacheRule;
 import io.layerproxy.CachedObject;
 import io.layerproxy.Layer;
 import io.layerproxy.LayerProxy;
@@ -34,6 +35,8 @@ public final class ReadCore implements AutoCloseable {
             Duration negativeTtl,
             Duration staleIfError,
             Duration staleWhileRevalidate,
+            long maxObjectSize,
+            List<CacheRule> rules,
             Duration originTimeout,
             int originMaxWaiting,
             int fillRunBlocks,
@@ -59,6 +62,8 @@ public final class ReadCore implements AutoCloseable {
     private final ProxyMetrics metrics;
     private final Origin origin;
     private final OriginWaits originWaits;
+    private final CachePolicy policy;
+    private final Clock clock;
 
     /** The core over {@code layers} (fastest first) and {@code origin}, its meters in {@code registry}. */
     public ReadCore(List<Layer> layers, Origin origin, Settings settings, MeterRegistry registry) {
@@ -67,17 +72,19 @@ public final class ReadCore implements AutoCloseable {
         this.originWaits = new OriginWaits(settings.originMaxWaiting());
         this.layers =
                 layers.stream().map(layer -> new GuardedLayer(layer, registry)).toList();
-        this.metadata = new MetadataStore(
-                this.layers,
-                origin,
-                settings.clock(),
-                settings.maxAge(),
-                settings.honorOriginCacheControl(),
-                settings.negativeTtl(),
-                settings.staleIfError(),
-                settings.staleWhileRevalidate(),
-                originWaits,
-                metrics);
+        this.clock = settings.clock();
+        this.policy = new CachePolicy(
+                new CachePolicy.Terms(
+                        settings.maxAge(),
+                        settings.negativeTtl(),
+                        settings.maxObjectSize(),
+                        true,
+                        settings.staleWhileRevalidate(),
+                        settings.honorOriginCacheControl(),
+                        null),
+                settings.rules());
+        this.metadata =
+                new MetadataStore(this.layers, origin, clock, policy, settings.staleIfError(), originWaits, metrics);
         long budget = settings.bufferMemory() > 0
                 ? settings.bufferMemory()
                 : defaultBufferMemory(layers, settings.blockSize());
@@ -89,6 +96,7 @@ public final class ReadCore implements AutoCloseable {
                 settings.originTimeout(),
                 originWaits,
                 settings.fillRunBlocks(),
+                policy,
                 metrics);
         metrics.registerPipeline(blocks);
         this.buckets = Set.copyOf(settings.buckets());
@@ -161,6 +169,17 @@ public final class ReadCore implements AutoCloseable {
                 spec.wholeBody() ? (info, body) -> BlockReader.leading(blocks, key, info, body) : null;
         MetadataStore.Lookup found = metadata.lookup(key, leader, spec.revalidate());
         return new ObjectRead(this, key, found.info(), found.layer(), found.stale(), found.body(), found.refreshing());
+    }
+
+    /** How long ago the origin last confirmed {@code info}, by the proxy's clock; never negative. */
+    Duration age(ObjectInfo info) {
+        Duration age = Duration.between(info.validatedAt(), clock.instant());
+        return age.isNegative() ? Duration.ZERO : age;
+    }
+
+    /** The per-prefix rules in effect, longest prefix first. */
+    public List<CacheRule> rules() {
+        return policy.rules();
     }
 
     BlockReader open(ObjectKey key, ObjectInfo info, long start, long end) {

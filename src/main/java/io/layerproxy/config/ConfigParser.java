@@ -23,6 +23,9 @@ import org.jspecify.annotations.Nullable;
  * the messages name the option and the value ({@code "cache-size must be > 0, was: -1"}).
  */
 public final class ConfigParser {
+    /** Also accepted for {@code rule} in web.xml. */
+    private static final String RULES_INIT_PARAM = "rules";
+
     private ConfigParser() {}
 
     /**
@@ -31,7 +34,15 @@ public final class ConfigParser {
      * @param initParams init-params (web.xml filter init-params, context params); unknown names are rejected
      */
     public static LayerProxyConfig parse(
-            Map<Option, List<String>> flags, Map<String, String> env, Map<String, String> initParams) {
+            Map<Option, List<String>> flags, Map<String, String> env, Map<String, String> given) {
+        Map<String, String> initParams = new java.util.HashMap<>(given);
+        String rules = initParams.remove(RULES_INIT_PARAM); // the plural reads better for a ';'-separated list
+        if (rules != null) {
+            if (initParams.containsKey(Option.RULE.optionName())) {
+                throw new ConfigException("init-params 'rule' and 'rules' are the same setting: give one");
+            }
+            initParams.put(Option.RULE.optionName(), rules);
+        }
         for (String name : initParams.keySet()) {
             if (Option.byName(name).isEmpty()) {
                 throw new ConfigException("unknown init-param '" + name + "'; known: "
@@ -127,6 +138,9 @@ public final class ConfigParser {
         int originMaxWaiting =
                 (int) integer(Option.ORIGIN_MAX_WAITING, waiting, waiting, 0, 100_000, "between 0 and 100000");
 
+        String maxObjectText = values.single(Option.MAX_OBJECT_SIZE);
+        long maxObjectSize = maxObjectText == null ? Long.MAX_VALUE : size(Option.MAX_OBJECT_SIZE, maxObjectText, 0);
+
         return new LayerProxyConfig(
                 host,
                 port,
@@ -159,7 +173,9 @@ public final class ConfigParser {
                 honor(Option.ORIGIN_CACHE_CONTROL, values.single(Option.ORIGIN_CACHE_CONTROL)),
                 honor(Option.CLIENT_CACHE_CONTROL, values.single(Option.CLIENT_CACHE_CONTROL)),
                 values.single(Option.EVENTS_SQS),
-                endpoint(values.single(Option.EVENTS_SQS_ENDPOINT)));
+                endpoint(values.single(Option.EVENTS_SQS_ENDPOINT)),
+                maxObjectSize,
+                RuleParser.parse(values.raw(Option.RULE), buckets));
     }
 
     /** Reads an option's value from the first source that has it. */

@@ -1,5 +1,6 @@
 package io.layerproxy.config;
 
+import io.layerproxy.CacheRule;
 import io.layerproxy.ObjectKey;
 import io.layerproxy.fleet.Fleet;
 import java.net.URI;
@@ -39,6 +40,8 @@ import org.jspecify.annotations.Nullable;
  * @param honorClientCacheControl whether clients' no-cache and only-if-cached are followed
  * @param eventsSqs      the SQS queue URL of the buckets' event notifications, or null
  * @param eventsSqsEndpoint an SQS-compatible endpoint, or null for AWS
+ * @param maxObjectSize  larger objects are streamed through uncached; {@code Long.MAX_VALUE} for no limit
+ * @param rules          per-prefix policies ({@code --rule}), in the order given
  */
 public record LayerProxyConfig(
         String listenHost,
@@ -72,7 +75,9 @@ public record LayerProxyConfig(
         boolean honorOriginCacheControl,
         boolean honorClientCacheControl,
         @Nullable String eventsSqs,
-        @Nullable URI eventsSqsEndpoint) {
+        @Nullable URI eventsSqsEndpoint,
+        long maxObjectSize,
+        List<CacheRule> rules) {
 
     /** A bucket and a key prefix in it (possibly empty: the whole bucket). */
     public record BucketPrefix(String bucket, String prefix) {
@@ -84,6 +89,7 @@ public record LayerProxyConfig(
 
     public LayerProxyConfig {
         prefetch = List.copyOf(prefetch);
+        rules = List.copyOf(rules);
         buckets = Set.copyOf(buckets);
     }
 
@@ -122,6 +128,12 @@ public record LayerProxyConfig(
         d.put("stale-while-revalidate", String.valueOf(staleWhileRevalidate.toSeconds()));
         d.put("origin-cache-control", honorOriginCacheControl ? "honor" : "ignore");
         d.put("client-cache-control", honorClientCacheControl ? "honor" : "ignore");
+        d.put("max-object-size", maxObjectSize == Long.MAX_VALUE ? "(none)" : String.valueOf(maxObjectSize));
+        d.put(
+                "rule",
+                rules.isEmpty()
+                        ? "(none)"
+                        : rules.stream().map(CacheRule::toString).collect(java.util.stream.Collectors.joining("; ")));
         if (eventsSqs != null) {
             d.put("events-sqs", eventsSqs + (eventsSqsEndpoint == null ? "" : " at " + eventsSqsEndpoint));
         }

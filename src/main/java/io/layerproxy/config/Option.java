@@ -187,6 +187,21 @@ public enum Option {
             "honor|ignore",
             "honor: a client's Cache-Control: no-cache (or max-age=0, Pragma: no-cache) revalidates with S3 first,"
                     + " only-if-cached never reaches S3 (504 on a miss); ignore: to shield S3 from clients."),
+    MAX_OBJECT_SIZE(
+            "max-object-size",
+            "LAYERPROXY_MAX_OBJECT_BYTES",
+            null,
+            "BYTES",
+            "Larger objects are streamed through without being stored (their metadata still is). Unset: any size"
+                    + " that fits a layer."),
+    RULE(
+            "rule",
+            "LAYERPROXY_RULES",
+            null,
+            "BUCKET/PREFIX:SETTINGS",
+            "Per-prefix policy, e.g. 'media/video/:max-age=300,max-object-size=100m' (settings: max-age,"
+                    + " negative-ttl, max-object-size, cache=on|off, stale-while-revalidate, origin-cache-control);"
+                    + " the longest matching prefix wins. Repeatable (env and init-param: ';'-separated)."),
     EVENTS_SQS(
             "events-sqs",
             "LAYERPROXY_EVENTS_SQS",
@@ -253,7 +268,7 @@ public enum Option {
     }
 
     public boolean repeatable() {
-        return this == PREFETCH;
+        return this == PREFETCH || this == RULE;
     }
 
     public static Optional<Option> byName(String name) {

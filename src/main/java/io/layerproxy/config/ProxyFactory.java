@@ -31,6 +31,11 @@ public final class ProxyFactory {
 
     /** The configured layers in front of the given origin (e.g. a decorated {@link S3Origin}). */
     public static LayerProxy create(LayerProxyConfig config, Origin origin) {
+        return builder(config, origin).build();
+    }
+
+    /** The builder {@link #create(LayerProxyConfig, Origin)} uses, for a caller that sets more (a clock). */
+    public static LayerProxy.Builder builder(LayerProxyConfig config, Origin origin) {
         var builder = LayerProxy.builder()
                 .blockSize(config.blockSize())
                 .bufferMemory(config.bufferMemory())
@@ -41,7 +46,9 @@ public final class ProxyFactory {
                 .originMaxWaiting(config.originMaxWaiting())
                 .honorOriginCacheControl(config.honorOriginCacheControl())
                 .staleWhileRevalidate(config.staleWhileRevalidate())
+                .maxObjectSize(config.maxObjectSize())
                 .buckets(config.buckets());
+        config.rules().forEach(builder::rule);
         if (config.fleet() != null) {
             builder.fleet(config.fleet());
         }
@@ -67,6 +74,6 @@ public final class ProxyFactory {
         var options = new java.util.LinkedHashMap<>(config.describe());
         options.remove("listen");
         LOG.info("layerproxy ready: {}", options);
-        return builder.build();
+        return builder;
     }
 }

@@ -52,6 +52,24 @@ public final class CacheControl {
         return fallback;
     }
 
+    /**
+     * Whether S3 said a shared cache must not keep this version at all: {@code no-store}, or {@code private}
+     * (RFC 9111 §5.2.2.3, §5.2.2.7). Such objects are streamed through.
+     */
+    public static boolean forbidsStoring(Map<String, String> headers) {
+        String cacheControl = header(headers, "Cache-Control");
+        if (cacheControl == null) {
+            return false;
+        }
+        for (String part : cacheControl.split(",")) {
+            String directive = part.trim().toLowerCase(Locale.ROOT);
+            if (directive.equals("no-store") || directive.equals("private") || directive.startsWith("private=")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** A delta-seconds value; a malformed one counts as zero (stale), as RFC 9111 §1.2.2 asks. */
     private static long seconds(String value) {
         String digits = value.trim().replace("\"", "");

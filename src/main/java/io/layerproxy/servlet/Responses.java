@@ -43,11 +43,9 @@ final class Responses {
         resp.setHeader("Accept-Ranges", "bytes");
         S3Query.applyOverrides(req, resp);
         cacheHeaders(req, resp, read.stale(), read.refreshing(), layer);
-        if (read.hit() && info.validatedAt() != null) {
+        if (read.hit()) {
             // RFC 9111 §5.1: how long ago S3 last confirmed this version
-            long age = java.time.Duration.between(info.validatedAt(), java.time.Instant.now())
-                    .toSeconds();
-            resp.setHeader("Age", String.valueOf(Math.max(0, age)));
+            resp.setHeader("Age", String.valueOf(read.age().toSeconds()));
         }
     }
 

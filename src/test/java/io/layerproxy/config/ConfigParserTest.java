@@ -224,6 +224,93 @@ class ConfigParserTest {
     }
 
     @Test
+    void rules_fromFlagsEnvAndInitParams() {
+        LayerProxyConfig c = ConfigParser.parse(
+                flags(Option.RULE, "site/assets/:max-age=300,stale-while-revalidate=30", "site:cache=off"),
+                Map.of(),
+                Map.of());
+        assertEquals(
+                List.of(
+                        io.layerproxy.CacheRule.of("site", "assets/")
+                                .withMaxAge(Duration.ofSeconds(300))
+                                .withStaleWhileRevalidate(Duration.ofSeconds(30)),
+                        io.layerproxy.CacheRule.of("site", "").withCache(false)),
+                c.rules());
+        assertEquals(Long.MAX_VALUE, c.maxObjectSize());
+
+        LayerProxyConfig fromEnv = ConfigParser.parse(
+                Map.of(),
+                Map.of(
+                        "LAYERPROXY_RULES",
+                        "media/video/:max-object-size=100m,negative-ttl=0; media/a:b/:origin-cache-control=ignore",
+                        "LAYERPROXY_MAX_OBJECT_BYTES",
+                        "1g"),
+                Map.of());
+        assertEquals(2, fromEnv.rules().size());
+        assertEquals(100L << 20, fromEnv.rules().get(0).maxObjectSize());
+        assertEquals(Duration.ZERO, fromEnv.rules().get(0).negativeTtl());
+        assertEquals("a:b/", fromEnv.rules().get(1).prefix(), "a prefix may hold ':'");
+        assertEquals(false, fromEnv.rules().get(1).honorOrigin());
+        assertEquals(1L << 30, fromEnv.maxObjectSize());
+        assertEquals(
+                "media/video/:negative-ttl=0,max-object-size=104857600; media/a:b/:origin-cache-control=ignore",
+                fromEnv.describe().get("rule"));
+
+        assertEquals(
+                1,
+                ConfigParser.parse(Map.of(), Map.of(), Map.of("rules", "site/x/:max-age=1"))
+                        .rules()
+                        .size(),
+                "init-param 'rules'");
+        assertEquals(
+                1,
+                ConfigParser.parse(Map.of(), Map.of(), Map.of("rule", "site/x/:max-age=1"))
+                        .rules()
+                        .size());
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "site/x            | rule 'site/x': expected bucket/prefix:setting=value,... (settings: max-age, negative-ttl, max-object-size, cache, stale-while-revalidate, origin-cache-control)",
+                "site/x:           | rule 'site/x:': no settings (settings: max-age, negative-ttl, max-object-size, cache, stale-while-revalidate, origin-cache-control)",
+                "b@d/x:max-age=1   | rule 'b@d/x:max-age=1': 'b@d' is not a bucket name",
+                "site/x:max-age=-1 | rule 'site/x:max-age=-1': max-age must be a number of seconds >= 0, was: -1",
+                "site/x:maxage=1   | rule 'site/x:maxage=1': unknown setting 'maxage' (settings: max-age, negative-ttl, max-object-size, cache, stale-while-revalidate, origin-cache-control)",
+                "site/x:cache=no-thanks | rule 'site/x:cache=no-thanks': cache must be on or off, was: no-thanks",
+                "site/x:max-object-size=big | rule 'site/x:max-object-size=big': max-object-size must be a whole number of bytes (like 100m, 1g), was: big",
+                "site/x:max-age     | rule 'site/x:max-age': 'max-age' is not setting=value",
+                "site/x:origin-cache-control=maybe | rule 'site/x:origin-cache-control=maybe': origin-cache-control must be honor or ignore, was: maybe",
+            })
+    void badRules_failWithAMessageNamingTheRule(String rule, String message) {
+        var e = assertThrows(
+                ConfigException.class, () -> ConfigParser.parse(flags(Option.RULE, rule), Map.of(), Map.of()));
+        assertEquals(message, e.getMessage());
+    }
+
+    @Test
+    void rulesOutsideTheAllowlist_orTwiceForOnePrefix_areRejected() {
+        Map<Option, List<String>> f = flags(Option.BUCKETS, "site");
+        f.put(Option.RULE, List.of("other/x:max-age=1"));
+        assertEquals(
+                "rule 'other/x:max-age=1': its bucket 'other' is not in buckets [site]",
+                assertThrows(ConfigException.class, () -> ConfigParser.parse(f, Map.of(), Map.of()))
+                        .getMessage());
+        assertEquals(
+                "rule 'site/x:cache=off': another rule has the same bucket and prefix",
+                assertThrows(
+                                ConfigException.class,
+                                () -> ConfigParser.parse(
+                                        flags(Option.RULE, "site/x:max-age=1", "site/x:cache=off"), Map.of(), Map.of()))
+                        .getMessage());
+        assertThrows(
+                ConfigException.class,
+                () -> ConfigParser.parse(
+                        Map.of(), Map.of(), Map.of("rule", "s/x:max-age=1", "rules", "s/y:max-age=1")));
+    }
+
+    @Test
     void badEnvValue_failsTheSameWay() {
         var e = assertThrows(
                 ConfigException.class,

@@ -41,6 +41,7 @@ public final class FaultyRelay implements AutoCloseable {
     private final HttpClient client = HttpClient.newHttpClient();
     private final Queue<Fault> faults = new ConcurrentLinkedQueue<>();
     private final AtomicInteger requests = new AtomicInteger();
+    private final java.util.Map<String, AtomicInteger> byMethod = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean down;
     private final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
 
@@ -87,8 +88,15 @@ public final class FaultyRelay implements AutoCloseable {
         return requests.get();
     }
 
+    /** Requests of one method ({@code HEAD}, {@code GET}) received so far. */
+    public int requests(String method) {
+        AtomicInteger n = byMethod.get(method);
+        return n == null ? 0 : n.get();
+    }
+
     private void relay(Request request, Response response, Callback callback) throws Exception {
         requests.incrementAndGet();
+        byMethod.computeIfAbsent(request.getMethod(), m -> new AtomicInteger()).incrementAndGet();
         Fault fault = down ? Fault.DROP_CONNECTION : faults.poll();
         if (fault == Fault.SLOW_DOWN || fault == Fault.INTERNAL_ERROR) {
             boolean slow = fault == Fault.SLOW_DOWN;

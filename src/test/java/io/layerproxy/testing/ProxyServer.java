@@ -46,6 +46,28 @@ public final class ProxyServer implements AutoCloseable {
     public static ProxyServer start(
             URI endpoint, Path diskDir, Map<String, String> env, UnaryOperator<Origin> decorate, String... flagPairs)
             throws Exception {
+        return start(endpoint, diskDir, env, decorate, builder -> {}, flagPairs);
+    }
+
+    /** As above, with the builder the flags made given to {@code customize} before the proxy is built (a clock). */
+    public static ProxyServer startBuilt(
+            URI endpoint,
+            Path diskDir,
+            Map<String, String> env,
+            java.util.function.Consumer<LayerProxy.Builder> customize,
+            String... flagPairs)
+            throws Exception {
+        return start(endpoint, diskDir, env, origin -> origin, customize, flagPairs);
+    }
+
+    private static ProxyServer start(
+            URI endpoint,
+            Path diskDir,
+            Map<String, String> env,
+            UnaryOperator<Origin> decorate,
+            java.util.function.Consumer<LayerProxy.Builder> customize,
+            String... flagPairs)
+            throws Exception {
         Map<Option, List<String>> flags = new EnumMap<>(Option.class);
         flags.put(Option.LISTEN, List.of("127.0.0.1:0"));
         flags.put(Option.S3_ENDPOINT, List.of(endpoint.toString()));
@@ -55,12 +77,19 @@ public final class ProxyServer implements AutoCloseable {
         flags.put(Option.CACHE_SIZE, List.of("32m"));
         flags.put(Option.DISK_SIZE, List.of("256m"));
         for (int i = 0; i < flagPairs.length; i += 2) {
-            flags.put(Option.byName(flagPairs[i]).orElseThrow(), List.of(flagPairs[i + 1]));
+            Option option = Option.byName(flagPairs[i]).orElseThrow();
+            List<String> given = option.repeatable() ? flags.getOrDefault(option, List.of()) : List.of();
+            flags.put(
+                    option,
+                    java.util.stream.Stream.concat(given.stream(), java.util.stream.Stream.of(flagPairs[i + 1]))
+                            .toList());
         }
         LayerProxyConfig config = ConfigParser.parse(flags, Map.of(), Map.of());
         var origin = new CountingOrigin(decorate.apply(S3Origin.create(
                 S3Clients.create(config.awsRegion(), config.s3Endpoint(), true, env, config.originTimeout()))));
-        LayerProxy proxy = ProxyFactory.create(config, origin);
+        LayerProxy.Builder builder = ProxyFactory.builder(config, origin);
+        customize.accept(builder);
+        LayerProxy proxy = builder.build();
         return new ProxyServer(StandaloneServer.start(config, proxy), origin, proxy);
     }
 
