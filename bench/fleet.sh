@@ -6,31 +6,20 @@
 #   bench/fleet.sh                 # ROUNDS=2 SIZE_MB=256
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 ROUNDS=${ROUNDS:-2}
 SIZE_MB=${SIZE_MB:-256}
 WORK=target/bench-fleet
-S3_PORT=18110 S3PROXY_VERSION=4.1.0
-log() { printf '==> %s\n' "$*" >&2; }
-await_port() { for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+S3_PORT=18110
 
 [ -f target/layerproxy.jar ] || mvn -B -q -DskipTests package
-mvn -B -q org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
-  -Dartifact=org.gaul:s3proxy:${S3PROXY_VERSION}:jar:jar-with-dependencies -DoutputDirectory="$WORK"
-rm -rf "$WORK/s3data" "$WORK"/disk* && mkdir -p "$WORK/s3data"
+mkdir -p "$WORK"
+fetch_s3proxy "$WORK"
+rm -rf "$WORK/s3data" "$WORK"/disk*
 PIDS=()
 trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT
-cat > "$WORK/s3proxy.conf" <<CONF
-s3proxy.endpoint=http://127.0.0.1:${S3_PORT}
-s3proxy.authorization=none
-jclouds.provider=filesystem-nio2
-jclouds.identity=bench
-jclouds.credential=bench
-jclouds.filesystem.basedir=$PWD/$WORK/s3data
-CONF
-java -jar "$WORK/s3proxy-${S3PROXY_VERSION}-jar-with-dependencies.jar" --properties "$WORK/s3proxy.conf" \
-  > "$WORK/s3proxy.log" 2>&1 &
-PIDS+=($!)
-await_port $S3_PORT
+start_s3proxy "$WORK" $S3_PORT
+PIDS+=($S3PROXY_PID)
 ORIGIN=http://127.0.0.1:$S3_PORT
 curl -fsS -X PUT "$ORIGIN/bench" >/dev/null
 head -c $((SIZE_MB << 20)) /dev/urandom > "$WORK/object"

@@ -8,33 +8,23 @@
 #   ROUNDS=5 RUN_SECONDS=20 bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 ROOT=$PWD
 ROUNDS=${ROUNDS:-3}
 RUN_SECONDS=${RUN_SECONDS:-10}
 WORK=$ROOT/target/bench
 S3_PORT=18010 LP_PORT=18009 NG_PORT=18011
-S3PROXY_VERSION=4.1.0
 JAVA_OPTS=${JAVA_OPTS:--Xms1g -Xmx1g -XX:MaxDirectMemorySize=1g -XX:G1HeapRegionSize=4m}
 SMALL_KEYS=2000 LARGE_KEYS=64 DISK_KEYS=128 COLD_PER_RUN=200 COLD_WARMUP=2000
 COMMAND="bench/run.sh (ROUNDS=$ROUNDS RUN_SECONDS=$RUN_SECONDS)"
 
-log() { printf '==> %s\n' "$*" >&2; }
-
 # --- what the run needs ---------------------------------------------------------------------------------------
-need=()
-command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
-command -v wrk >/dev/null || need+=(wrk)
-command -v curl >/dev/null || need+=(curl)
-if [ ${#need[@]} -gt 0 ]; then
-  log "installing ${need[*]}"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+need_tools nginx wrk curl
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 log "building target/layerproxy.jar"
 mvn -B -q -DskipTests package
-mvn -B -q org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
-  -Dartifact=org.gaul:s3proxy:${S3PROXY_VERSION}:jar:jar-with-dependencies -DoutputDirectory="$WORK"
+fetch_s3proxy "$WORK"
 
 PIDS=()
 cleanup() {
@@ -42,24 +32,13 @@ cleanup() {
   [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
 }
 trap cleanup EXIT
-await_port() { for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 rm -rf "$WORK/s3data" "$WORK/lp-cache" "$WORK/nginx-cache" "$WORK/nginx-tmp" "$WORK"/*.log
 mkdir -p "$WORK/s3data" "$WORK/lp-cache" "$WORK/nginx-cache" "$WORK/nginx-tmp" "$WORK/seed"
 
 # --- the origin -------------------------------------------------------------------------------------------------
-cat > "$WORK/s3proxy.conf" <<CONF
-s3proxy.endpoint=http://127.0.0.1:${S3_PORT}
-s3proxy.authorization=none
-jclouds.provider=filesystem-nio2
-jclouds.identity=bench
-jclouds.credential=bench
-jclouds.filesystem.basedir=$WORK/s3data
-CONF
-java -jar "$WORK/s3proxy-${S3PROXY_VERSION}-jar-with-dependencies.jar" --properties "$WORK/s3proxy.conf" \
-  > "$WORK/s3proxy.log" 2>&1 &
-PIDS+=($!)
-await_port $S3_PORT
+start_s3proxy "$WORK" $S3_PORT
+PIDS+=($S3PROXY_PID)
 ORIGIN=http://127.0.0.1:$S3_PORT
 
 log "seeding s3://bench (S3Proxy, filesystem backend)"
@@ -95,7 +74,10 @@ start_layerproxy() { # CACHE_SIZE
 stop_layerproxy() { kill "$LP_PID"; wait "$LP_PID" 2>/dev/null || true; }
 sed -e "s#@WORK@#$WORK#g" -e "s#@S3_PORT@#$S3_PORT#g" -e "s#@NGINX_PORT@#$NG_PORT#g" bench/nginx.conf.template \
   > "$WORK/nginx.conf"
-start_nginx() { "$NGINX" -c "$WORK/nginx.conf" -p "$WORK" 2>>"$WORK/nginx-error.log"; await_port $NG_PORT; }
+start_nginx() {
+  "$NGINX" -c "$WORK/nginx.conf" -p "$WORK" 2>>"$WORK/nginx-error.log"; await_port $NG_PORT
+  NG_PID=$(cat "$WORK/nginx.pid")
+}
 stop_nginx() { "$NGINX" -c "$WORK/nginx.conf" -p "$WORK" -s quit; for _ in $(seq 1 100); do [ -f "$WORK/nginx.pid" ] || break; sleep 0.1; done; }
 
 log "starting layerproxy ($JAVA_OPTS, --cache-size 512m) and nginx on 127.0.0.1:$LP_PORT and :$NG_PORT"
@@ -115,6 +97,8 @@ done
 RESULTS="$WORK/results.txt"
 : > "$RESULTS"
 record() { echo "$1 $2 $3" >> "$RESULTS"; } # CASE TARGET VALUE
+pid_of() { case $1 in lp) echo "$LP_PID" ;; ng) echo "$NG_PID" ;; direct) echo "$S3PROXY_PID" ;; esac; }
+cpu_per_gb() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { if (n > 0) printf "%.2f", (b - a) / (n / 1e9); else print 0 }'; }
 
 wrk_case() { # CASE CONNECTIONS PREFIX KEYS METRIC(rps|bytes_per_s)
   local name=$1 conns=$2 prefix=$3 keys=$4 metric=$5
@@ -125,11 +109,15 @@ wrk_case() { # CASE CONNECTIONS PREFIX KEYS METRIC(rps|bytes_per_s)
   for r in $(seq 1 "$ROUNDS"); do
     for t in lp ng; do
       local base=$LP; [ $t = ng ] && base=$NG
-      local line
+      local line cpu0 cpu1 bytes
+      cpu0=$(cpu_seconds "$(pid_of $t)")
       line=$(KEYS=$keys PREFIX="/bench/$prefix" wrk -t2 -c"$conns" -d"${RUN_SECONDS}s" -s bench/zipf.lua "$base" \
         | grep '^RESULT')
+      cpu1=$(cpu_seconds "$(pid_of $t)")
       record "$name" $t "$(sed -E "s/.*$metric=([0-9.]+).*/\1/" <<<"$line")"
-      log "$name round $r $t: $line"
+      bytes=$(sed -E "s/.*bytes_per_s=([0-9.]+).*/\1/" <<<"$line" | awk -v s="$RUN_SECONDS" '{ printf "%.0f", $1 * s }')
+      record "${name}_cpu" $t "$(cpu_per_gb "$cpu0" "$cpu1" "$bytes")"
+      log "$name round $r $t: $line, $(cpu_per_gb "$cpu0" "$cpu1" "$bytes") CPU s/GB"
     done
   done
 }
@@ -157,10 +145,17 @@ stream_case() { # one fresh 128 MiB object per target and round, bytes/s
   for r in $(seq 1 "$ROUNDS"); do
     for t in direct lp ng; do
       local base=$ORIGIN; [ $t = lp ] && base=$LP; [ $t = ng ] && base=$NG
-      local speed
+      local speed cpu0 cpu1
+      # the same start for each: the origin's file in the page cache, nobody's earlier writes still being flushed
+      # (a cache's disk writes of the last object otherwise slow the next target's read)
+      cat "$WORK/s3data/bench/stream/$t-$r" > /dev/null
+      sync
+      cpu0=$(cpu_seconds "$(pid_of $t)")
       speed=$(curl -fsS -o /dev/null -w '%{speed_download}' "$base/bench/stream/$t-$r")
+      cpu1=$(cpu_seconds "$(pid_of $t)")
       record cold_stream_bytes_per_s $t "$speed"
-      log "cold 128 MiB stream round $r $t: $speed B/s"
+      record cold_stream_bytes_per_s_cpu $t "$(cpu_per_gb "$cpu0" "$cpu1" $((128 << 20)))"
+      log "cold 128 MiB stream round $r $t: $speed B/s, $(cpu_per_gb "$cpu0" "$cpu1" $((128 << 20))) CPU s/GB"
     done
   done
 }
@@ -217,10 +212,11 @@ fmt() { # VALUE UNIT
   esac
 }
 row() { # LABEL CASE UNIT TARGET
-  local lp ng direct
+  local lp ng direct cpu
   lp=$(value "$2" lp); ng=$(value "$2" ng); direct=$(value "$2" direct)
-  printf '| %s | %s | %s | %s | %s | %s |\n' "$1" "$(fmt "$lp" "$3")" "$(fmt "$ng" "$3")" \
-    "$( [ -n "$direct" ] && fmt "$direct" "$3" || echo -)" "$(ratio "$lp" "$ng")" "$4"
+  cpu=$( [ -n "$(value "$2_cpu" lp)" ] && echo "$(value "$2_cpu" lp) / $(value "$2_cpu" ng)" || echo -)
+  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$(fmt "$lp" "$3")" "$(fmt "$ng" "$3")" \
+    "$( [ -n "$direct" ] && fmt "$direct" "$3" || echo -)" "$(ratio "$lp" "$ng")" "$cpu" "$4"
 }
 java_version=$(java -version 2>&1 | head -n 1)
 nginx_version=$("$NGINX" -v 2>&1)
@@ -237,10 +233,12 @@ cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
   echo "medians, after one unrecorded warm-up run per target (JIT, caches full; for cold TTFB, $COLD_WARMUP misses on"
   echo "other fresh keys). Access logs off for both; both"
   echo "trust cached metadata for 7 days (nginx \`proxy_cache_valid 200 7d\`, layerproxy \`--max-age 604800\`)."
-  echo "Ratio = layerproxy / nginx (for TTFB, lower is better)."
+  echo "Ratio = layerproxy / nginx (for TTFB, lower is better). CPU: the serving process's user + system time"
+  echo "(nginx: master and workers) from /proc over each recorded run, per GB of bodies served."
+  echo "Each cold stream starts alike: the origin's file read into the page cache, then \`sync\`."
   echo
-  echo "| case | layerproxy | nginx | direct from origin | ratio | target |"
-  echo "| --- | --- | --- | --- | --- | --- |"
+  echo "| case | layerproxy | nginx | direct from origin | ratio | CPU s per GB served (layerproxy / nginx) | target |"
+  echo "| --- | --- | --- | --- | --- | --- | --- |"
   row "hot 4 KiB hits ($SMALL_KEYS keys, Zipf, 64 connections)" hot_4k_rps rps "≥ 1.0"
   row "hot 1 MiB hits ($LARGE_KEYS keys, Zipf, 16 connections)" hot_1m_bytes_per_s bps "≥ 1.0"
   row "disk-tier hits after restart ($DISK_KEYS x 1 MiB, 16 MiB memory layer: $disk_share of layerproxy's bytes from disk)" disk_1m_bytes_per_s bps "≥ 0.8"
@@ -254,6 +252,20 @@ cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
   echo "| layerproxy (1 MiB blocks) | $HERD_LP_GETS | $HERD_LP_BYTES | $(echo $HERD_LP_SIZES) |"
   echo "| nginx (proxy_cache_lock) | $HERD_NG_GETS | $HERD_NG_BYTES | $(echo $HERD_NG_SIZES) |"
   echo
-  echo "Raw samples (case target value) are in \`target/bench/results.txt\` after a run."
-} > BENCHMARKS.md
-cat BENCHMARKS.md
+  echo "Raw samples (case target value) are in \`target/bench/results.txt\` after a run; every run's medians are"
+  echo "appended to \`bench/history.tsv\`, plotted below (\`bench/plot.sh\`)."
+  echo
+  echo "![layerproxy / nginx per case, run by run](bench/ratios.png)"
+  echo
+} > "$WORK/report.md"
+
+# the history: one line per case, this run's medians; the report replaces BENCHMARKS.md's top, the sections kept
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+for c in hot_4k_rps hot_1m_bytes_per_s disk_1m_bytes_per_s cold_ttfb_ms cold_stream_bytes_per_s; do
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M)" "$commit" "$(nproc)" "$c" \
+    "$(value $c lp)" "$(value $c ng)" "$(value $c direct)" "$(ratio "$(value $c lp)" "$(value $c ng)")" >> bench/history.tsv
+done
+{ cat "$WORK/report.md"; awk 'found || /^## / { found = 1; print }' BENCHMARKS.md; } > "$WORK/BENCHMARKS.md"
+mv "$WORK/BENCHMARKS.md" BENCHMARKS.md
+bench/plot.sh || log "no plot: $?"
+cat "$WORK/report.md"

@@ -47,6 +47,14 @@ public interface Layer extends AutoCloseable {
         return Stats.UNKNOWN;
     }
 
+    /**
+     * Whether this layer probably holds {@code key}: a hint for reading ahead (a later get may still miss), so it
+     * should be cheaper than a get. By default a get.
+     */
+    default boolean contains(String key) {
+        return get(key, ByteBuffer::allocate) != null;
+    }
+
     /** Forgets the value under {@code key}, if any. */
     void remove(String key);
 

@@ -31,10 +31,22 @@ public interface Origin extends AutoCloseable {
     }
 
     /**
-     * The current version's metadata and a stream of its bytes from the first, from one request: all of them, or
-     * at least the first fleet span when the proxy is in a fleet (its fills stop at span ends).
+     * The current version's metadata and a stream of its first {@code length} bytes, from one request.
+     *
+     * @param length how many bytes {@code body} holds, from the first: the whole object, or the part asked for
      */
-    record Fetched(ObjectInfo info, InputStream body) {}
+    record Fetched(ObjectInfo info, InputStream body, long length) {
+        public Fetched {
+            if (length < 0 || length > info.size()) {
+                throw new IllegalArgumentException("length " + length + " outside 0.." + info.size());
+            }
+        }
+
+        /** The metadata and a stream of every byte of the version. */
+        public Fetched(ObjectInfo info, InputStream body) {
+            this(info, body, info.size());
+        }
+    }
 
     /**
      * The current version's metadata and whole body, or null when the key or its bucket does not exist: a miss
@@ -48,6 +60,15 @@ public interface Origin extends AutoCloseable {
         }
         return new Fetched(
                 info, info.size() == 0 ? InputStream.nullInputStream() : read(key, info, 0, info.size() - 1));
+    }
+
+    /**
+     * As {@link #fetch(ObjectKey)}, but the body needs to hold only the first {@code firstBytes} bytes (fewer when
+     * the object is smaller): a ranged GET, so a miss of a large object learns its metadata and reads its first part
+     * from one request, and the rest is read in parallel parts. Origins that cannot keep the default: all of it.
+     */
+    default @Nullable Fetched fetch(ObjectKey key, long firstBytes) {
+        return fetch(key);
     }
 
     /**

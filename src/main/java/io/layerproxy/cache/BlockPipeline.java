@@ -43,6 +43,17 @@ final class BlockPipeline implements AutoCloseable {
     /** Most blocks one origin read fills, aligned to multiples of it (a fleet's span); 0: to the span's end. */
     final int runBlocks;
 
+    /** How a large cold version is read: {@code parallel} ranged GETs of {@code bytes} each at most (1: one GET). */
+    record Parts(int parallel, long bytes) {}
+
+    /** Background part reads at once, over all readers: a bound on the threads and connections they take. */
+    static final int MAX_PARTS_AHEAD = 32;
+
+    /** Blocks per part of a parallel read; 0 when parts are off (one GET to the end of what a reader wants). */
+    private final int partBlocks;
+
+    final PartsAhead ahead;
+
     /** Which versions' blocks may be stored at all (no-store, cache=off, max-object-size). */
     final CachePolicy policy;
 
@@ -57,9 +68,15 @@ final class BlockPipeline implements AutoCloseable {
             Duration blockDeadline,
             OriginWaits originWaits,
             int runBlocks,
+            Parts parts,
             CachePolicy policy,
             ProxyMetrics metrics) {
         this.policy = policy;
+        // alone, a part is whole blocks of at least the part size; in a fleet, a span (what one member owns)
+        this.partBlocks = parts.parallel() <= 1
+                ? 0
+                : runBlocks != 0 ? runBlocks : (int) Math.max(1, (parts.bytes() + blockSize - 1) / blockSize);
+        this.ahead = new PartsAhead(this, parts.parallel(), MAX_PARTS_AHEAD);
         this.originWaits = originWaits;
         this.runBlocks = runBlocks;
         this.layers = layers;
@@ -70,6 +87,25 @@ final class BlockPipeline implements AutoCloseable {
         // half the budget may wait for the store; the rest keeps reads flowing past a slow disk
         this.store = new StoreQueue(budget.bytes() / 2, 1000);
         this.metrics = metrics;
+    }
+
+    int partBlocks() {
+        return partBlocks;
+    }
+
+    /**
+     * The last block one origin read from {@code index} covers: up to {@code spanLast} (what its reader wants), cut
+     * at the end of {@code index}'s part when the version is stored (the next parts are read in parallel, or are a
+     * fleet member's), or of its fleet span.
+     */
+    long runLast(long index, long spanLast, boolean stored) {
+        int run = runBlocks != 0 ? runBlocks : stored ? partBlocks : 0;
+        return run == 0 ? spanLast : Math.min(spanLast, (index / run + 1) * run - 1);
+    }
+
+    /** How many bytes a miss's GET asks for: its first part, or all when parts are off (a fleet asks by span). */
+    long firstFetchBytes() {
+        return runBlocks != 0 || partBlocks == 0 ? Long.MAX_VALUE : (long) partBlocks * blockSize;
     }
 
     String blockKey(ObjectKey key, ObjectInfo info, long index) {

@@ -64,10 +64,12 @@ final class BlockReader implements ObjectBody {
     private Fill followed;
     /** Whether the version's blocks may be in a layer; streamed-through versions never look there. */
     private final boolean stored;
+    /** The last part this reader had read ahead in parallel ({@link PartsAhead}); -1: none yet. */
+    private long partsStarted = -1;
 
     /** Opens {@code [start, end)} of the version, reading its first block before it returns. */
     BlockReader(BlockPipeline pipe, ObjectKey key, ObjectInfo info, long start, long end) {
-        this(pipe, key, info, start, end, null);
+        this(pipe, key, info, start, end, null, 0);
         readFirstBlock();
     }
 
@@ -78,11 +80,12 @@ final class BlockReader implements ObjectBody {
      * is read until {@link #readFirstBlock()}. Should a fill of block 0 be in flight already, the stream is closed
      * and the reader follows that fill like any other.
      */
-    static BlockReader leading(BlockPipeline pipe, ObjectKey key, ObjectInfo info, InputStream body) {
-        return new BlockReader(pipe, key, info, 0, info.size(), body);
+    static BlockReader leading(BlockPipeline pipe, ObjectKey key, ObjectInfo info, InputStream body, long length) {
+        return new BlockReader(pipe, key, info, 0, info.size(), body, length);
     }
 
-    private BlockReader(BlockPipeline pipe, ObjectKey key, ObjectInfo info, long start, long end, InputStream body) {
+    private BlockReader(
+            BlockPipeline pipe, ObjectKey key, ObjectInfo info, long start, long end, InputStream body, long length) {
         this.pipe = pipe;
         this.key = key;
         this.info = info;
@@ -93,7 +96,9 @@ final class BlockReader implements ObjectBody {
         this.nextIndex = firstIndex;
         this.stored = pipe.policy.storesBlocks(key, info);
         if (body != null) {
-            fill = lastIndex < firstIndex ? null : OriginFill.lead(pipe, key, info, firstIndex, lastIndex, body);
+            fill = lastIndex < firstIndex || length == 0
+                    ? null
+                    : OriginFill.lead(pipe, key, info, firstIndex, lastIndex, body, (length - 1) / pipe.blockSize);
             if (fill == null) {
                 closeQuietly(body);
             }
@@ -108,6 +113,7 @@ final class BlockReader implements ObjectBody {
                 fromLayer = false;
                 firstBlock = fetch(firstIndex, true);
                 firstFromLayer = fromLayer;
+                readPartsAhead(firstIndex);
                 opened = true;
             } finally {
                 if (!opened) {
@@ -154,6 +160,9 @@ final class BlockReader implements ObjectBody {
         fromLayer = false;
         Block block = first ? firstBlock : fetch(index, false);
         currentFromLayer = first ? firstFromLayer : fromLayer;
+        if (!first) {
+            readPartsAhead(index);
+        }
         firstBlock = null;
         current = block;
         long blockStart = index * pipe.blockSize;
@@ -162,6 +171,16 @@ final class BlockReader implements ObjectBody {
         int to = (int) (Math.min(end, blockStart + block.length()) - blockStart);
         view = block.bytes().limit(to).position(from);
         return view;
+    }
+
+    /**
+     * A reader of origin bytes keeps the next parts coming in parallel; one that started them reads on from the
+     * layers they were stored in, and keeps them coming too.
+     */
+    private void readPartsAhead(long index) {
+        if (stored && (!fromLayer || partsStarted >= 0)) {
+            partsStarted = pipe.ahead.topUp(key, info, index, lastIndex, partsStarted);
+        }
     }
 
     @Override
@@ -300,7 +319,7 @@ final class BlockReader implements ObjectBody {
 
     /** Leads a fill from {@code index} and returns its first block; null when another reader leads it now. */
     private @Nullable Block lead(long index) {
-        fill = OriginFill.lead(pipe, key, info, index, lastIndex, null);
+        fill = OriginFill.lead(pipe, key, info, index, lastIndex, null, -1);
         if (fill == null) {
             return null;
         }

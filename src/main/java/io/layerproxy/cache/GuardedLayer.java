@@ -57,6 +57,16 @@ final class GuardedLayer {
         return array(read(key, ByteBuffer::allocate));
     }
 
+    /** Whether the layer probably holds the key (see {@link Layer#contains}); false when it fails. */
+    boolean contains(String key) {
+        try {
+            return layer.contains(key);
+        } catch (RuntimeException e) {
+            failed("read", e);
+            return false;
+        }
+    }
+
     /** A value copied into a buffer from {@code allocate} (see {@link Layer#get}), or null. */
     ByteBuffer get(String key, IntFunction<ByteBuffer> allocate) {
         ByteBuffer value = read(key, allocate);

@@ -100,7 +100,11 @@ final class MetadataStore {
      * the metadata's waiters follow them), reads nothing yet.
      */
     interface BodyLeader {
-        BlockReader lead(ObjectInfo info, InputStream body);
+        /** {@code body} holds the version's first {@code length} bytes. */
+        BlockReader lead(ObjectInfo info, InputStream body, long length);
+
+        /** How many bytes the GET that brings the metadata asks for ({@code Long.MAX_VALUE}: all). */
+        long firstBytes();
     }
 
     /**
@@ -281,7 +285,7 @@ final class MetadataStore {
             Origin.Fetched fetched = null;
             ObjectInfo answer;
             if (leader != null) {
-                fetched = origin.fetch(key);
+                fetched = origin.fetch(key, leader.firstBytes());
                 answer = fetched == null ? null : fetched.info();
             } else {
                 answer = stale == null ? origin.head(key) : origin.revalidate(key, stale);
@@ -296,7 +300,7 @@ final class MetadataStore {
                 negatives.remove(key);
                 answer = answer.validatedAt(now);
                 // blocks in flight before the metadata is findable: nobody who finds it starts a second GET
-                body = fetched == null ? null : lead(leader, answer, fetched.body());
+                body = fetched == null ? null : lead(leader, answer, fetched);
                 if (!policy.storesMetadata(key, answer)) {
                     // no-store, private, cache=off: every read asks S3; a version kept before goes
                     GuardedLayer.removeEverywhere(layers, metaKey);
@@ -317,12 +321,12 @@ final class MetadataStore {
         }
     }
 
-    private static BlockReader lead(BodyLeader leader, ObjectInfo info, InputStream body) {
+    private static BlockReader lead(BodyLeader leader, ObjectInfo info, Origin.Fetched fetched) {
         try {
-            return leader.lead(info, body);
+            return leader.lead(info, fetched.body(), fetched.length());
         } catch (RuntimeException e) {
             try {
-                body.close();
+                fetched.body().close();
             } catch (java.io.IOException suppressed) {
                 e.addSuppressed(suppressed);
             }

@@ -63,20 +63,52 @@ final class OriginFill {
     }
 
     /**
-     * Registers blocks from {@code index} up to {@code spanLast} or the first block already in flight, and opens
-     * one origin read for them, or reads them from {@code opened} (a stream from {@code index}'s first byte) when
-     * given. Null when another reader registered {@code index} first (then {@code opened} is the caller's to close).
+     * Registers blocks from {@code index} up to {@code spanLast}, the end of its part, or the first block already in
+     * flight, and opens one origin read for them, or reads them from {@code opened} (a stream from {@code index}'s
+     * first byte up to block {@code openedLast}) when given. Null when another reader registered {@code index} first
+     * (then {@code opened} is the caller's to close).
      */
     static OriginFill lead(
-            BlockPipeline pipe, ObjectKey key, ObjectInfo info, long index, long spanLast, InputStream opened) {
+            BlockPipeline pipe,
+            ObjectKey key,
+            ObjectInfo info,
+            long index,
+            long spanLast,
+            InputStream opened,
+            long openedLast) {
+        // a run stops at its part's end: the next part is read in parallel, another member's, or cached already
+        long runLast = pipe.runLast(index, spanLast, pipe.policy.storesBlocks(key, info));
+        return lead(pipe, key, info, index, opened == null ? runLast : Math.min(runLast, openedLast), opened, false);
+    }
+
+    /**
+     * A fill of blocks {@code first..last} nobody is waiting for yet (a part read ahead): it stops before the first
+     * block some other fill has stored since the caller looked. Null when there is nothing to read.
+     */
+    static OriginFill ahead(BlockPipeline pipe, ObjectKey key, ObjectInfo info, long first, long last) {
+        return lead(pipe, key, info, first, last, null, true);
+    }
+
+    private static OriginFill lead(
+            BlockPipeline pipe,
+            ObjectKey key,
+            ObjectInfo info,
+            long index,
+            long runLast,
+            InputStream opened,
+            boolean stopAtStored) {
         Fill fill = new Fill();
         TreeMap<Long, Flight> leading = new TreeMap<>();
-        // in a fleet a run stops at its span's end: the next span may be another member's, or cached here already
-        long runLast =
-                pipe.runBlocks == 0 ? spanLast : Math.min(spanLast, (index / pipe.runBlocks + 1) * pipe.runBlocks - 1);
         for (long i = index; i <= runLast; i++) {
-            Flight flight = pipe.flights.register(pipe.blockKey(key, info, i), fill);
+            String blockKey = pipe.blockKey(key, info, i);
+            Flight flight = pipe.flights.register(blockKey, fill);
             if (flight == null) {
+                break;
+            }
+            // registered first, looked in the layers after: a fill stores a block before it retires its flight, so
+            // a block retired just before this registration is found here, and is not read twice
+            if (stopAtStored && pipe.layers.stream().anyMatch(layer -> layer.contains(blockKey))) {
+                pipe.flights.fail(blockKey, flight, Flights.ABANDONED);
                 break;
             }
             leading.put(i, flight);

@@ -16,6 +16,7 @@ final class ProxyMetrics {
 
     private final Counter blockWaits;
     private final Counter metadataWaits;
+    private final Counter partsAhead;
 
     private final MeterRegistry registry;
 
@@ -23,6 +24,14 @@ final class ProxyMetrics {
         this.registry = registry;
         this.blockWaits = flightWaits(registry, "block");
         this.metadataWaits = flightWaits(registry, "metadata");
+        this.partsAhead = Counter.builder("layerproxy.origin.parts.ahead")
+                .description("parts of large cold objects read from the origin in parallel, ahead of their reader")
+                .register(registry);
+    }
+
+    /** A part was read ahead of its reader (see PartsAhead). */
+    void partAhead() {
+        partsAhead.increment();
     }
 
     /** How many "does not exist" answers are remembered (bounded by {@link NegativeCache#MAX_ENTRIES}). */

@@ -40,6 +40,8 @@ public final class ReadCore implements AutoCloseable {
             Duration originTimeout,
             int originMaxWaiting,
             int fillRunBlocks,
+            int originParallel,
+            long originPartSize,
             Set<String> buckets,
             Clock clock) {}
 
@@ -96,6 +98,7 @@ public final class ReadCore implements AutoCloseable {
                 settings.originTimeout(),
                 originWaits,
                 settings.fillRunBlocks(),
+                new BlockPipeline.Parts(settings.originParallel(), settings.originPartSize()),
                 policy,
                 metrics);
         metrics.registerPipeline(blocks);
@@ -165,8 +168,19 @@ public final class ReadCore implements AutoCloseable {
         if (!allows(key.bucket())) {
             return ObjectRead.missing(this, key, LayerProxy.ALLOWLIST);
         }
-        MetadataStore.BodyLeader leader =
-                spec.wholeBody() ? (info, body) -> BlockReader.leading(blocks, key, info, body) : null;
+        MetadataStore.BodyLeader leader = spec.wholeBody()
+                ? new MetadataStore.BodyLeader() {
+                    @Override
+                    public BlockReader lead(ObjectInfo info, java.io.InputStream body, long length) {
+                        return BlockReader.leading(blocks, key, info, body, length);
+                    }
+
+                    @Override
+                    public long firstBytes() {
+                        return blocks.firstFetchBytes();
+                    }
+                }
+                : null;
         MetadataStore.Lookup found = metadata.lookup(key, leader, spec.revalidate());
         return new ObjectRead(this, key, found.info(), found.layer(), found.stale(), found.body(), found.refreshing());
     }

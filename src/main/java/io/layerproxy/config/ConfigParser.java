@@ -138,6 +138,9 @@ public final class ConfigParser {
         int originMaxWaiting =
                 (int) integer(Option.ORIGIN_MAX_WAITING, waiting, waiting, 0, 100_000, "between 0 and 100000");
 
+        String parallel = values.single(Option.ORIGIN_PARALLEL);
+        int originParallel = (int) integer(Option.ORIGIN_PARALLEL, parallel, parallel, 1, 64, "between 1 and 64");
+        long originPartSize = size(Option.ORIGIN_PART_SIZE, values.single(Option.ORIGIN_PART_SIZE), 1);
         String maxObjectText = values.single(Option.MAX_OBJECT_SIZE);
         long maxObjectSize = maxObjectText == null ? Long.MAX_VALUE : size(Option.MAX_OBJECT_SIZE, maxObjectText, 0);
 
@@ -175,7 +178,9 @@ public final class ConfigParser {
                 values.single(Option.EVENTS_SQS),
                 endpoint(values.single(Option.EVENTS_SQS_ENDPOINT)),
                 maxObjectSize,
-                RuleParser.parse(values.raw(Option.RULE), buckets));
+                RuleParser.parse(values.raw(Option.RULE), buckets),
+                originParallel,
+                originPartSize);
     }
 
     /** Reads an option's value from the first source that has it. */

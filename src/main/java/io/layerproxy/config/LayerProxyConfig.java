@@ -42,6 +42,8 @@ import org.jspecify.annotations.Nullable;
  * @param eventsSqsEndpoint an SQS-compatible endpoint, or null for AWS
  * @param maxObjectSize  larger objects are streamed through uncached; {@code Long.MAX_VALUE} for no limit
  * @param rules          per-prefix policies ({@code --rule}), in the order given
+ * @param originParallel ranged GETs a cold read of a large object keeps in flight; 1 reads with one GET
+ * @param originPartSize bytes of one such GET
  */
 public record LayerProxyConfig(
         String listenHost,
@@ -77,7 +79,9 @@ public record LayerProxyConfig(
         @Nullable String eventsSqs,
         @Nullable URI eventsSqsEndpoint,
         long maxObjectSize,
-        List<CacheRule> rules) {
+        List<CacheRule> rules,
+        int originParallel,
+        long originPartSize) {
 
     /** A bucket and a key prefix in it (possibly empty: the whole bucket). */
     public record BucketPrefix(String bucket, String prefix) {
@@ -128,6 +132,8 @@ public record LayerProxyConfig(
         d.put("stale-while-revalidate", String.valueOf(staleWhileRevalidate.toSeconds()));
         d.put("origin-cache-control", honorOriginCacheControl ? "honor" : "ignore");
         d.put("client-cache-control", honorClientCacheControl ? "honor" : "ignore");
+        d.put("origin-parallel", String.valueOf(originParallel));
+        d.put("origin-part-size", String.valueOf(originPartSize));
         d.put("max-object-size", maxObjectSize == Long.MAX_VALUE ? "(none)" : String.valueOf(maxObjectSize));
         d.put(
                 "rule",

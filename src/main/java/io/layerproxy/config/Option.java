@@ -187,6 +187,19 @@ public enum Option {
             "honor|ignore",
             "honor: a client's Cache-Control: no-cache (or max-age=0, Pragma: no-cache) revalidates with S3 first,"
                     + " only-if-cached never reaches S3 (504 on a miss); ignore: to shield S3 from clients."),
+    ORIGIN_PARALLEL(
+            "origin-parallel",
+            "LAYERPROXY_ORIGIN_PARALLEL",
+            "4",
+            "COUNT",
+            "Ranged GETs a cold read of a large object keeps in flight ahead of its reader (parts of"
+                    + " --origin-part-size); 1: one GET per read."),
+    ORIGIN_PART_SIZE(
+            "origin-part-size",
+            "LAYERPROXY_ORIGIN_PART_BYTES",
+            "8m",
+            "BYTES",
+            "Size of one ranged GET of a large cold object (rounded up to whole blocks; a fleet reads by span)."),
     MAX_OBJECT_SIZE(
             "max-object-size",
             "LAYERPROXY_MAX_OBJECT_BYTES",

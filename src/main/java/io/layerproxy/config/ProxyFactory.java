@@ -47,6 +47,7 @@ public final class ProxyFactory {
                 .honorOriginCacheControl(config.honorOriginCacheControl())
                 .staleWhileRevalidate(config.staleWhileRevalidate())
                 .maxObjectSize(config.maxObjectSize())
+                .originParts(config.originParallel(), config.originPartSize())
                 .buckets(config.buckets());
         config.rules().forEach(builder::rule);
         if (config.fleet() != null) {

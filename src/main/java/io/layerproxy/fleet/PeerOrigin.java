@@ -85,11 +85,14 @@ public final class PeerOrigin implements Origin {
         }
         // the first span only: the fill a miss leads stops at its span's end (reading on would start the next
         // span's read, from S3 or a peer, only to close it)
-        return new Fetched(
-                info,
-                info.size() == 0
-                        ? InputStream.nullInputStream()
-                        : read(key, info, 0, Math.min(info.size(), spanBytes) - 1));
+        long first = Math.min(info.size(), spanBytes);
+        return new Fetched(info, first == 0 ? InputStream.nullInputStream() : read(key, info, 0, first - 1), first);
+    }
+
+    /** In a fleet, the first span (as {@link #fetch(ObjectKey)}); alone, S3's ranged GET. */
+    @Override
+    public @Nullable Fetched fetch(ObjectKey key, long firstBytes) {
+        return routing() ? fetch(key) : s3.fetch(key, firstBytes);
     }
 
     @Override

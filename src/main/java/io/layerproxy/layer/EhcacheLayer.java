@@ -226,6 +226,12 @@ public final class EhcacheLayer implements Layer {
         }
     }
 
+    /** Ehcache's own lookup, without reading or copying the value. */
+    @Override
+    public boolean contains(String key) {
+        return cache.containsKey(key) || (split && SplitValues.contains(cache, key));
+    }
+
     @Override
     public void remove(String key) {
         if (split) {

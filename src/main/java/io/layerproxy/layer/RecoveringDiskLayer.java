@@ -85,6 +85,17 @@ final class RecoveringDiskLayer implements Layer {
     }
 
     @Override
+    public boolean contains(String key) {
+        EhcacheLayer s = current();
+        try {
+            return s != null && s.contains(key);
+        } catch (RuntimeException | InternalError e) {
+            failed("read", e);
+            return false;
+        }
+    }
+
+    @Override
     public ByteBuffer get(String key, IntFunction<ByteBuffer> allocate) {
         EhcacheLayer s = current();
         if (s == null) {

@@ -25,6 +25,11 @@ final class SplitValues {
         return Math.max(64, length / 256 - 128);
     }
 
+    /** Whether both parts of a split value are there (they may still be damaged). */
+    static boolean contains(Cache<String, ByteBuffer> cache, String key) {
+        return cache.containsKey(key + TAIL) && cache.containsKey(key + BODY);
+    }
+
     static void put(Cache<String, ByteBuffer> cache, String key, ByteBuffer value) {
         if (value.remaining() < SPLIT_FROM) {
             if (cache.containsKey(key + TAIL)) {

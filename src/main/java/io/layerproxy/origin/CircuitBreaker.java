@@ -78,6 +78,11 @@ final class CircuitBreaker implements Origin {
     }
 
     @Override
+    public Fetched fetch(ObjectKey key, long firstBytes) {
+        return call(key, () -> origin.fetch(key, firstBytes));
+    }
+
+    @Override
     public void list(String bucket, String prefix, Consumer<Listed> each) {
         listing(bucket, () -> {
             origin.list(bucket, prefix, each);

@@ -73,6 +73,11 @@ public final class GuardedOrigin implements Origin {
     }
 
     @Override
+    public Fetched fetch(ObjectKey key, long firstBytes) {
+        return circuit.fetch(key, firstBytes);
+    }
+
+    @Override
     public void list(String bucket, String prefix, Consumer<Listed> each) {
         circuit.list(bucket, prefix, each);
     }

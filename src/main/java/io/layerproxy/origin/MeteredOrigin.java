@@ -59,7 +59,13 @@ final class MeteredOrigin implements Origin {
     @Override
     public Fetched fetch(ObjectKey key) {
         Fetched fetched = timed("get", () -> origin.fetch(key));
-        return fetched == null ? null : new Fetched(fetched.info(), counted(fetched.body()));
+        return fetched == null ? null : new Fetched(fetched.info(), counted(fetched.body()), fetched.length());
+    }
+
+    @Override
+    public Fetched fetch(ObjectKey key, long firstBytes) {
+        Fetched fetched = timed("get", () -> origin.fetch(key, firstBytes));
+        return fetched == null ? null : new Fetched(fetched.info(), counted(fetched.body()), fetched.length());
     }
 
     private InputStream counted(InputStream body) {

@@ -115,35 +115,69 @@ public final class S3Origin implements Origin {
     /** One GET of the whole object: its metadata from the answer's headers, its body streaming behind them. */
     @Override
     public Fetched fetch(ObjectKey key) {
+        return fetch(key, Long.MAX_VALUE);
+    }
+
+    /**
+     * One GET of the first {@code firstBytes} bytes ({@code Range: bytes=0-N}): S3 answers 206 with the object's
+     * size in {@code Content-Range} and the same metadata headers as a whole GET. An empty object has no byte to
+     * range over (416): it is asked for again without a range.
+     */
+    @Override
+    public Fetched fetch(ObjectKey key, long firstBytes) {
+        boolean ranged = firstBytes < Long.MAX_VALUE;
         ResponseInputStream<GetObjectResponse> in;
         try {
             in = s3.getObject(
-                    b -> b.bucket(key.bucket()).key(key.key()).versionId(key.versionId()), UNSCHEDULED_STREAM);
+                    b -> b.bucket(key.bucket())
+                            .key(key.key())
+                            .versionId(key.versionId())
+                            .range(ranged ? "bytes=0-" + (Math.max(1, firstBytes) - 1) : null),
+                    UNSCHEDULED_STREAM);
         } catch (S3Exception e) {
             if (e.statusCode() == 404) {
                 return null;
+            }
+            if (e.statusCode() == 416 && ranged) {
+                return fetch(key, Long.MAX_VALUE);
             }
             throw translate("GET", key, e);
         } catch (SdkException e) {
             throw translate("GET", key, e);
         }
         GetObjectResponse r = in.response();
-        ObjectInfo info;
         try {
-            info = info(
-                    "GET",
-                    key,
-                    r.contentLength(),
-                    r.eTag(),
-                    r.lastModified(),
-                    r.contentType(),
-                    r.sdkHttpResponse(),
-                    r.metadata());
+            Long length = r.contentLength();
+            Long size = r.contentRange() == null ? length : totalOf(r.contentRange());
+            ObjectInfo info = info(
+                    "GET", key, size, r.eTag(), r.lastModified(), r.contentType(), r.sdkHttpResponse(), r.metadata());
+            // a server that ignores Range answers 200 with all of it
+            long expected = r.contentRange() == null ? info.size() : Math.min(info.size(), Math.max(1, firstBytes));
+            if (length == null
+                    || length != expected
+                    || (r.contentRange() != null && !r.contentRange().startsWith("bytes 0-"))) {
+                throw new OriginException(
+                        Kind.BAD_RESPONSE,
+                        "S3 answered GET " + key + " bytes 0-" + (expected - 1) + " with " + length + " bytes, range "
+                                + r.contentRange());
+            }
+            return new Fetched(info, new AbortOnEarlyClose(in, expected), expected);
         } catch (OriginException e) {
             in.abort();
             throw e;
         }
-        return new Fetched(info, new AbortOnEarlyClose(in, info.size()));
+    }
+
+    /** The complete length after the slash of {@code bytes 0-99/1234}; null when unknown ({@code *}) or malformed. */
+    private static Long totalOf(String contentRange) {
+        int slash = contentRange.lastIndexOf('/');
+        try {
+            return slash < 0
+                    ? null
+                    : Long.valueOf(contentRange.substring(slash + 1).trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     @Override

@@ -77,6 +77,35 @@ class S3OriginTest {
     }
 
     @Test
+    void rangedFetch_learnsTheWholeObjectsMetadata_andStreamsItsFirstBytes() throws Exception {
+        byte[] blob =
+                s3.client().getObjectAsBytes(b -> b.bucket("bkt").key("blob")).asByteArray();
+        ObjectKey key = new ObjectKey("bkt", "blob");
+        Origin.Fetched part = origin.fetch(key, 65_536);
+        try (InputStream body = part.body()) {
+            assertEquals(origin.head(key), part.info(), "the size is the object's, from Content-Range");
+            assertEquals(65_536, part.length());
+            assertArrayEquals(java.util.Arrays.copyOf(blob, 65_536), body.readAllBytes());
+        }
+        // asking for more than there is: all of it
+        ObjectKey page = new ObjectKey("bkt", "page.html");
+        Origin.Fetched whole = origin.fetch(page, 1 << 20);
+        try (InputStream body = whole.body()) {
+            assertEquals(origin.head(page), whole.info());
+            assertEquals(whole.info().size(), whole.length());
+            assertEquals("<p>hi</p>", new String(body.readAllBytes()));
+        }
+        // an empty object has no first byte to range over (416): asked again without a range
+        Origin.Fetched empty = origin.fetch(new ObjectKey("bkt", "empty"), 65_536);
+        try (InputStream body = empty.body()) {
+            assertEquals(0, empty.info().size());
+            assertEquals(0, empty.length());
+            assertEquals(-1, body.read());
+        }
+        assertNull(origin.fetch(new ObjectKey("bkt", "no-such-key"), 65_536));
+    }
+
+    @Test
     void fetch_ofAnEmptyObject_hasAnEmptyBody() throws Exception {
         Origin.Fetched fetched = origin.fetch(new ObjectKey("bkt", "empty"));
         try (InputStream body = fetched.body()) {

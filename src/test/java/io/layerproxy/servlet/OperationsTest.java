@@ -84,6 +84,8 @@ class OperationsTest {
                 var proxy = ProxyServer.start(s3.endpoint(), disk, S3Fixture.credentialsEnv())) {
             assertEquals(
                     "MISS", proxy.get("/ops/a").headers().firstValue("X-Cache").orElse(""));
+            // the block is stored after the miss's answer: until then a hit follows it in memory, not in the layer
+            proxy.proxy().awaitStores();
             assertEquals(
                     "HIT", proxy.get("/ops/a").headers().firstValue("X-Cache").orElse(""));
             assertEquals(200, proxy.head("/ops/a").statusCode());

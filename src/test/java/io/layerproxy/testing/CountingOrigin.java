@@ -53,6 +53,16 @@ public final class CountingOrigin extends ForwardingOrigin {
     }
 
     @Override
+    public Fetched fetch(ObjectKey key, long firstBytes) {
+        fetches.incrementAndGet();
+        Fetched fetched = origin.fetch(key, firstBytes);
+        if (fetched != null) {
+            bytesAsked.addAndGet(fetched.length());
+        }
+        return fetched;
+    }
+
+    @Override
     public Fetched fetch(ObjectKey key) {
         fetches.incrementAndGet();
         Fetched fetched = origin.fetch(key);
