@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A TCP relay that makes a local S3-compatible server answer like S3 does across a network: every request waits
@@ -58,7 +59,11 @@ public final class SlowLink {
         }
     }
 
-    /** Server to client through a token bucket: BYTES_PER_SECOND, bursts of at most 64 KiB. */
+    /**
+     * Server to client through a token bucket: BYTES_PER_SECOND, bursts of at most 64 KiB. The bucket may go into
+     * debt, and the relay parks only once the debt is worth a millisecond: sleeping per 16 KiB chunk rounds every
+     * wait up to a whole millisecond and caps a connection far below the rate.
+     */
     private static void answers(Socket from, Socket to, long bytesPerSecond) {
         byte[] buffer = new byte[16 << 10];
         double burst = 64 << 10;
@@ -69,19 +74,15 @@ public final class SlowLink {
             long last = System.nanoTime();
             for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
                 long now = System.nanoTime();
-                tokens = Math.min(burst, tokens + (now - last) * bytesPerSecond / 1e9);
+                tokens = Math.min(burst, tokens + (now - last) * (double) bytesPerSecond / 1e9) - n;
                 last = now;
-                if (tokens < n) {
-                    long waitNanos = (long) ((n - tokens) * 1e9 / bytesPerSecond);
-                    Thread.sleep(waitNanos / 1_000_000, (int) (waitNanos % 1_000_000));
-                    last = System.nanoTime();
-                    tokens = 0;
-                } else {
-                    tokens -= n;
+                long debtNanos = (long) (-tokens * 1e9 / bytesPerSecond);
+                if (debtNanos >= 1_000_000) {
+                    LockSupport.parkNanos(debtNanos);
                 }
                 out.write(buffer, 0, n);
             }
-        } catch (IOException | InterruptedException e) {
+        } catch (IOException e) {
             // one side closed: both go
         }
     }
