@@ -40,9 +40,9 @@ log "seeding: a ${SIZE_MB} MiB and $SMALL 4 KiB fresh keys per target and round"
 curl -fsS -X PUT "$ORIGIN/bench" >/dev/null
 head -c $((SIZE_MB << 20)) /dev/urandom > "$WORK/big"
 head -c 4096 /dev/urandom > "$WORK/small"
-for t in "${TARGETS[@]}"; do for r in $(seq 1 "$ROUNDS"); do
+for t in "${TARGETS[@]}"; do for r in warm $(seq 1 "$ROUNDS"); do
   curl -fsS -X PUT --upload-file "$WORK/big" "$ORIGIN/bench/big/$t-$r" -o /dev/null
-  seq -f "small/$t-$r-%g" 1 "$SMALL" | xargs -P 8 -I{} curl -fsS -X PUT --upload-file "$WORK/small" "$ORIGIN/bench/{}" -o /dev/null
+  [ "$r" = warm ] || seq -f "small/$t-$r-%g" 1 "$SMALL" | xargs -P 8 -I{} curl -fsS -X PUT --upload-file "$WORK/small" "$ORIGIN/bench/{}" -o /dev/null
 done; done
 seq -f 'warmup/%g' 1 200 | xargs -P 8 -I{} curl -fsS -X PUT --upload-file "$WORK/small" "$ORIGIN/bench/{}" -o /dev/null
 cat "$WORK/big" > /dev/null # the origin's page cache holds the bytes for everyone
@@ -69,9 +69,10 @@ base_of() { case $1 in direct) echo "$LINK" ;; lp) echo "http://127.0.0.1:$LP_PO
   lp1) echo "http://127.0.0.1:$LP1_PORT" ;; ng) echo "http://127.0.0.1:$NG_PORT" ;; esac; }
 pid_of() { case $1 in direct) echo "$DIRECT_PID" ;; lp) echo "$LP_PID" ;; lp1) echo "$LP1_PID" ;; ng) echo "$NG_PID" ;; esac; }
 
-log "warming each path's code on other keys (200 cold 4 KiB misses each)"
+log "warming each path's code on other keys (200 cold 4 KiB misses and one cold ${SIZE_MB} MiB read each)"
 for t in "${TARGETS[@]}"; do
   seq -f 'warmup/%g' 1 200 | xargs -P 2 -I{} curl -fsS -o /dev/null "$(base_of "$t")/bench/{}"
+  curl -fsS -o /dev/null "$(base_of "$t")/bench/big/$t-warm"
 done
 
 RESULTS="$WORK/results.txt"
