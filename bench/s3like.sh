@@ -6,11 +6,11 @@
 # the default --origin-parallel 4) and layerproxy with --origin-parallel 1 (one GET). Reports the time and speed of
 # a cold 256 MiB read, the median time to first byte of cold 4 KiB objects, and each proxy's CPU per GB served.
 #
-#   bench/s3like.sh                    # ROUNDS=3 LATENCY_MS=20 RATE=50000000 SIZE_MB=256
+#   bench/s3like.sh                    # ROUNDS=3 LP_PARALLEL=4 LATENCY_MS=20 RATE=50000000 SIZE_MB=256
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
-ROUNDS=${ROUNDS:-3} LATENCY_MS=${LATENCY_MS:-20} RATE=${RATE:-50000000} SIZE_MB=${SIZE_MB:-256} SMALL=${SMALL:-40}
+ROUNDS=${ROUNDS:-3} LP_PARALLEL=${LP_PARALLEL:-4} LATENCY_MS=${LATENCY_MS:-20} RATE=${RATE:-50000000} SIZE_MB=${SIZE_MB:-256} SMALL=${SMALL:-40}
 WORK=$PWD/target/bench-s3like
 S3_PORT=18210 LINK_PORT=18212 LP_PORT=18209 LP1_PORT=18208 NG_PORT=18211
 JAVA_OPTS=${JAVA_OPTS:--Xms1g -Xmx1g -XX:MaxDirectMemorySize=1g}
@@ -55,8 +55,8 @@ start_layerproxy() { # PORT PARALLEL NAME
   eval "${3^^}_PID=$!"
   await_port "$1"
 }
-log "starting layerproxy (--origin-parallel 4 and 1) and nginx in front of the link"
-start_layerproxy $LP_PORT 4 lp
+log "starting layerproxy (--origin-parallel $LP_PARALLEL and 1) and nginx in front of the link"
+start_layerproxy $LP_PORT "$LP_PARALLEL" lp
 start_layerproxy $LP1_PORT 1 lp1
 sed -e "s#@WORK@#$WORK#g" -e "s#@S3_PORT@#$LINK_PORT#g" -e "s#@NGINX_PORT@#$NG_PORT#g" bench/nginx.conf.template \
   > "$WORK/nginx.conf"
@@ -100,7 +100,7 @@ direct_s=$(col direct 3)
   echo "| --- | --- | --- | --- | --- | --- |"
   for t in "${TARGETS[@]}"; do
     s=$(col "$t" 3)
-    label=$(case $t in direct) echo "direct: one GET (curl)" ;; lp) echo "layerproxy (4 parallel 8 MiB parts)" ;;
+    label=$(case $t in direct) echo "direct: one GET (curl)" ;; lp) echo "layerproxy (--origin-parallel $LP_PARALLEL, 8 MiB parts)" ;;
       lp1) echo "layerproxy --origin-parallel 1" ;; ng) echo "nginx proxy_cache" ;; esac)
     cpu=$( [ "$t" = direct ] && echo "(the origin's: $(col "$t" 6) s)" || echo "$(col "$t" 6) s" )
     awk -v l="$label" -v s="$s" -v d="$direct_s" -v n=$((SIZE_MB << 20)) -v tt="$(col "$t" 5)" -v cpu="$cpu" \
