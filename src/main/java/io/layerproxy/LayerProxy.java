@@ -256,6 +256,19 @@ public final class LayerProxy implements AutoCloseable {
         return origin.stats();
     }
 
+    /** The keys that cost the most bytes from the origin since start, heaviest first: a bounded sketch's estimates. */
+    public List<io.layerproxy.ops.TopKeys.Entry> topOriginKeys(int n) {
+        return origin.topKeys().top(n);
+    }
+
+    /**
+     * The answered HEADs' and GETs' latency since start (to the first byte), as a cumulative histogram: {@code [0]}
+     * the upper bounds in ms, {@code [1]} the requests at most that long.
+     */
+    public double[][] originLatencies() {
+        return origin.latencies();
+    }
+
     /** Waits until every block write queued so far has reached the layers (at most 60 s). */
     public void awaitStores() throws InterruptedException {
         core.awaitStores();

@@ -39,6 +39,8 @@ public final class StatusPage {
     private final InFlight inFlight;
     private final Supplier<Requests> requests;
     private final @Nullable BackgroundTasks tasks;
+    private final @Nullable History history;
+    private final @Nullable TopKeys servedKeys;
 
     /**
      * What the HTTP adapter counted: requests in total and by status class ({@code 2xx}..{@code 5xx}), body bytes
@@ -47,15 +49,21 @@ public final class StatusPage {
     public record Requests(long total, Map<String, Long> byStatusClass, Map<String, Long> servedBytesByLayer) {}
 
     /**
-     * @param requests what the HTTP adapter counted so far
-     * @param tasks    the watch loop and prefetch whose figures are shown; null when this proxy runs none
+     * @param requests   what the HTTP adapter counted so far
+     * @param tasks      the watch loop and prefetch whose figures are shown; null when this proxy runs none
+     * @param history    the last hour's samples, charted; null for none
+     * @param servedKeys the objects that cost the most bytes served; null for none
      */
     public StatusPage(
             LayerProxy proxy,
             LayerProxyConfig config,
             InFlight inFlight,
             Supplier<Requests> requests,
-            @Nullable BackgroundTasks tasks) {
+            @Nullable BackgroundTasks tasks,
+            @Nullable History history,
+            @Nullable TopKeys servedKeys) {
+        this.history = history;
+        this.servedKeys = servedKeys;
         this.proxy = proxy;
         this.config = config;
         this.inFlight = inFlight;
@@ -63,17 +71,36 @@ public final class StatusPage {
         this.tasks = tasks;
     }
 
-    /** Section name to its content: a map of values, or a list of rows (maps with the same keys). */
+    /**
+     * One figure: its value (a number or text, what the JSON form carries), the unit the HTML page shows it in, and
+     * a one-line explanation shown beside it.
+     */
+    public record Figure(Object value, Units.Unit unit, String help) {}
+
+    private static Figure bytes(long v, String help) {
+        return new Figure(v, Units.Unit.BYTES, help);
+    }
+
+    private static Figure count(long v, String help) {
+        return new Figure(v, Units.Unit.COUNT, help);
+    }
+
+    private static Figure text(Object v, String help) {
+        return new Figure(v, Units.Unit.COUNT, help);
+    }
+
+    /** Section name to its content: a map of figures, or a list of rows (maps with the same keys). */
     public Map<String, Object> snapshot() {
         Requests served = requests.get();
         Map<String, Object> s = new LinkedHashMap<>();
         Map<String, Object> server = new LinkedHashMap<>();
-        server.put("version", version());
-        server.put("uptime", human(Duration.between(STARTED, Instant.now())));
-        server.put("requests served", served.total());
-        server.put("requests in flight", inFlight.count());
-        server.put("draining", inFlight.draining());
-        served.byStatusClass().forEach(server::put);
+        server.put("version", text(version(), "the layerproxy build serving this page"));
+        server.put("uptime", text(human(Duration.between(STARTED, Instant.now())), "since this process started"));
+        server.put("requests served", count(served.total(), "answered since start, all routes"));
+        server.put("requests in flight", count(inFlight.count(), "being answered right now"));
+        server.put("draining", text(inFlight.draining(), "shutting down: new requests are refused"));
+        served.byStatusClass()
+                .forEach((klass, n) -> server.put(klass, count(n, "answered with a " + klass + " status")));
         s.put("server", server);
 
         List<Map<String, Object>> layers = new ArrayList<>();
@@ -81,118 +108,217 @@ public final class StatusPage {
             Map<String, Object> row = new LinkedHashMap<>();
             long hits = layer.hits();
             long misses = layer.misses();
-            row.put("layer", layer.name());
-            row.put("usable", layer.stats().usable());
-            row.put("entries", layer.stats().entries());
-            row.put("bytes", layer.stats().bytes());
-            row.put("capacity", layer.capacity() == Long.MAX_VALUE ? -1 : layer.capacity());
+            boolean bounded =
+                    layer.capacity() != Long.MAX_VALUE && layer.stats().bytes() >= 0;
+            row.put("layer", text(layer.name(), "a cache tier, fastest first"));
+            row.put("usable", text(layer.stats().usable(), "no: failing, its reads are misses"));
+            row.put("entries", count(layer.stats().entries(), "metadata entries and blocks held"));
+            row.put("holds", bytes(layer.stats().bytes(), "bytes held now"));
+            row.put("capacity", bytes(layer.capacity() == Long.MAX_VALUE ? -1 : layer.capacity(), "most it holds"));
             row.put(
-                    "fill",
-                    layer.capacity() == Long.MAX_VALUE || layer.stats().bytes() < 0
-                            ? "n/a"
-                            : percent(layer.stats().bytes(), layer.capacity()));
-            row.put("hits", hits);
-            row.put("misses", misses);
-            row.put("hit ratio", hits + misses == 0 ? "n/a" : percent(hits, hits + misses));
-            row.put("evictions", layer.stats().evictions());
-            row.put("bytes served", served.servedBytesByLayer().getOrDefault(layer.name(), 0L));
+                    "full",
+                    text(
+                            bounded ? Units.percent(100.0 * layer.stats().bytes() / layer.capacity()) : "n/a",
+                            "held / capacity"));
+            row.put(
+                    "hit ratio",
+                    text(
+                            hits + misses == 0 ? "n/a" : Units.percent(100.0 * hits / (hits + misses)),
+                            "lookups it answered, of " + Units.count(hits + misses)));
+            row.put("evictions", count(layer.stats().evictions(), "entries pushed out to make room"));
+            row.put(
+                    "served to clients",
+                    bytes(
+                            served.servedBytesByLayer().getOrDefault(layer.name(), 0L),
+                            "body bytes of answers whose first byte came from this layer"));
             layers.add(row);
         }
         s.put("layers", layers);
 
         ReadCore.Stats pipeline = proxy.pipelineStats();
         Map<String, Object> blocks = new LinkedHashMap<>();
-        blocks.put("block size", (long) pipeline.blockSize());
-        blocks.put("buffer memory", pipeline.bufferCapacity());
-        blocks.put("in use", pipeline.bufferUsed());
-        blocks.put("fill", percent(pipeline.bufferUsed(), pipeline.bufferCapacity()));
-        blocks.put("waits for memory", pipeline.bufferWaits());
-        blocks.put("queued for the layers", pipeline.storeQueued());
-        blocks.put("writes skipped (slow layer)", pipeline.storeSkipped());
-        blocks.put("blocks in flight", (long) pipeline.blocksInFlight());
+        blocks.put(
+                "block size",
+                new Figure(
+                        (long) pipeline.blockSize(),
+                        Units.Unit.BLOCK,
+                        "objects are cached in blocks of this size (--block-size)"));
+        blocks.put("block memory", bytes(pipeline.bufferCapacity(), "--buffer-memory: blocks in transit, at most"));
+        blocks.put("in use", bytes(pipeline.bufferUsed(), "held now by clients' reads, read-ahead and the store"));
+        blocks.put("waits for memory", count(pipeline.bufferWaits(), "reads that waited for a free block"));
+        blocks.put("queued for the layers", bytes(pipeline.storeQueued(), "blocks read, not yet written to a layer"));
+        blocks.put("writes skipped", count(pipeline.storeSkipped(), "blocks not stored because a layer was too slow"));
+        blocks.put("blocks in flight", count(pipeline.blocksInFlight(), "being read from S3 now (single flight)"));
         s.put("blocks", blocks);
 
         Map<String, Object> origin = new LinkedHashMap<>();
         GuardedOrigin.Stats asked = proxy.originStats();
-        long requests = asked.requests();
+        long requested = asked.requests();
         long ok = asked.answered();
         origin.put(
                 "endpoint",
-                config.s3Endpoint() == null
-                        ? "AWS S3 (" + config.awsRegion() + ")"
-                        : config.s3Endpoint().toString());
-        origin.put("requests", requests);
-        origin.put("errors", requests - ok);
-        origin.put("error rate", requests == 0 ? "n/a" : percent(requests - ok, requests));
-        origin.put("bytes read", asked.bytesRead());
-        origin.put("bytes served from origin", served.servedBytesByLayer().getOrDefault(LayerProxy.ORIGIN, 0L));
-        origin.put("circuit", proxy.originCircuitOpen() ? "open (failing fast)" : "closed");
-        origin.put("single-flight waits", pipeline.flightWaits());
+                text(
+                        config.s3Endpoint() == null
+                                ? "AWS S3 (" + config.awsRegion() + ")"
+                                : config.s3Endpoint().toString(),
+                        "where misses go"));
+        origin.put("requests", count(requested, "HEADs, GETs and listings sent to S3"));
+        origin.put("errors", count(requested - ok, "of those, failed or refused (404s are answers, not errors)"));
+        origin.put(
+                "bytes read from S3",
+                bytes(
+                        asked.bytesRead(),
+                        "object bytes S3 sent: misses, read-ahead, prefetch (what S3 bills as egress)"));
+        origin.put(
+                "bytes served while streaming from S3",
+                bytes(
+                        served.servedBytesByLayer().getOrDefault(LayerProxy.ORIGIN, 0L),
+                        "body bytes of answers that were misses, sent to clients as S3's bytes arrived"));
+        origin.put(
+                "circuit",
+                text(
+                        proxy.originCircuitOpen() ? "open (failing fast)" : "closed",
+                        "open: S3 failed repeatedly, misses fail at once for a few seconds"));
+        origin.put(
+                "single-flight waits",
+                count(
+                        pipeline.flightWaits(),
+                        "reads that waited for another reader's S3 request instead of sending their own"));
         s.put("origin", origin);
 
         Fleet fleet = proxy.fleet();
         if (fleet != null) {
             Fleet.Stats f = fleet.stats();
             Map<String, Object> members = new LinkedHashMap<>();
-            members.put("this node", f.self() == null ? "(not joined)" : f.self());
-            members.put("members", f.members().size() + ": " + String.join(", ", f.members()));
-            members.put("span", f.spanBlocks() + " blocks, each owned by one member");
-            members.put("span reads from owners", f.peerReads());
-            members.put("failed span reads (read from S3 instead)", f.peerFailures());
-            members.put("bytes read from owners", f.peerBytes());
-            members.put("span reads answered for peers (as owner)", f.servedToPeers());
-            members.put("purges broadcast / received", f.dropsSent() + " / " + f.dropsReceived());
+            members.put("this node", text(f.self() == null ? "(not joined)" : f.self(), "its address for peers"));
+            members.put(
+                    "members",
+                    text(
+                            f.members().size() + ": " + String.join(", ", f.members()),
+                            "the current view: who owns which spans"));
+            members.put("span", text(f.spanBlocks() + " blocks", "the unit one member owns"));
+            members.put("span reads from owners", count(f.peerReads(), "spans this node read from their owner"));
+            members.put("failed span reads", count(f.peerFailures(), "peer reads that failed: S3 answered instead"));
+            members.put("bytes read from owners", bytes(f.peerBytes(), "bytes peers sent this node"));
+            members.put("span reads answered as owner", count(f.servedToPeers(), "spans this node served to peers"));
+            members.put(
+                    "purges broadcast / received",
+                    text(
+                            f.dropsSent() + " / " + f.dropsReceived(),
+                            "purges and invalidations sent to and applied from the fleet"));
             s.put("fleet", members);
         }
 
         EventApplier.Stats e = proxy.events().stats();
         if (config.eventsSqs() != null || e.lastEventMillis() > 0) {
             Map<String, Object> events = new LinkedHashMap<>();
-            events.put("queue", config.eventsSqs() == null ? "(webhook only)" : config.eventsSqs());
-            events.put("applied (objects dropped)", e.applied());
-            events.put("unchanged (the cached ETag)", e.unchanged());
-            events.put("stale or repeated (older sequencer)", e.stale());
-            events.put("outside the buckets served", e.outside());
-            events.put("malformed messages", e.malformed());
+            events.put(
+                    "queue",
+                    text(
+                            config.eventsSqs() == null ? "(webhook only)" : config.eventsSqs(),
+                            "where S3's event notifications come from"));
+            events.put("applied", count(e.applied(), "events that dropped a cached object"));
+            events.put("unchanged", count(e.unchanged(), "events for the version already cached: nothing to do"));
+            events.put("stale or repeated", count(e.stale(), "older than the last event applied for the key"));
+            events.put("outside the buckets served", count(e.outside(), "events for other buckets"));
+            events.put("malformed messages", count(e.malformed(), "messages that could not be read: deleted"));
             events.put(
                     "last event",
-                    e.lastEventMillis() == 0
-                            ? "never"
-                            : java.time.Instant.ofEpochMilli(e.lastEventMillis())
-                                    .toString());
-            events.put("queue lag of the last message", e.lagMillis() + " ms");
+                    text(
+                            e.lastEventMillis() == 0
+                                    ? "never"
+                                    : Instant.ofEpochMilli(e.lastEventMillis()).toString(),
+                            "when the last event was applied"));
+            events.put("queue lag", text(Units.millis(e.lagMillis()), "how long the last message waited in the queue"));
             s.put("events", events);
         }
 
         BackgroundTasks.Stats background = tasks == null ? BackgroundTasks.Stats.NONE : tasks.stats();
         Watcher.Stats polled = background.watch();
         Map<String, Object> watch = new LinkedHashMap<>();
-        watch.put("interval", config.watch().isZero() ? "off" : config.watch().toSeconds() + " s");
-        watch.put("polls", polled.polls());
-        watch.put("failed polls", polled.failedPolls());
-        watch.put("changed", polled.changed());
-        watch.put("deleted", polled.deleted());
+        watch.put(
+                "interval",
+                text(config.watch().isZero() ? "off" : config.watch().toSeconds() + " s", "--watch"));
+        watch.put("polls", count(polled.polls(), "listings of the watched prefixes"));
+        watch.put("failed polls", count(polled.failedPolls(), "polls S3 did not answer"));
+        watch.put("changed", count(polled.changed(), "objects found changed, dropped from the cache"));
+        watch.put("deleted", count(polled.deleted(), "objects found deleted, dropped from the cache"));
         watch.put(
                 "last poll",
-                polled.lastPoll() == null ? "never" : polled.lastPoll().toString());
+                text(polled.lastPoll() == null ? "never" : polled.lastPoll().toString(), "when"));
         s.put("watch", watch);
 
         Prefetcher.Stats loaded = background.prefetch();
         Map<String, Object> prefetch = new LinkedHashMap<>();
-        prefetch.put("prefixes", config.prefetch().toString());
-        prefetch.put("state", config.prefetch().isEmpty() ? "off" : loaded.running() ? "running" : "done");
-        prefetch.put("listed", loaded.listed());
-        prefetch.put("loaded", loaded.loaded());
-        prefetch.put("failed", loaded.failed());
-        prefetch.put("bytes", loaded.bytes());
+        prefetch.put("prefixes", text(config.prefetch().toString(), "--prefetch: loaded at start"));
+        prefetch.put("state", text(config.prefetch().isEmpty() ? "off" : loaded.running() ? "running" : "done", ""));
+        prefetch.put("listed", count(loaded.listed(), "objects found under the prefixes"));
+        prefetch.put("loaded", count(loaded.loaded(), "objects read into the layers"));
+        prefetch.put("failed", count(loaded.failed(), "objects that could not be read"));
+        prefetch.put("bytes", bytes(loaded.bytes(), "bytes loaded"));
         s.put("prefetch", prefetch);
 
-        s.put("configuration", new LinkedHashMap<String, Object>(config.describe()));
+        s.put("top objects by bytes read from S3", top(proxy.topOriginKeys(TOP)));
+        if (servedKeys != null) {
+            s.put("top objects by bytes served", top(servedKeys.top(TOP)));
+        }
+
+        Map<String, Object> configuration = new LinkedHashMap<>();
+        config.describe()
+                .forEach((name, value) -> configuration.put(
+                        name,
+                        text(
+                                value,
+                                io.layerproxy.config.Option.byName(name)
+                                        .map(io.layerproxy.config.Option::description)
+                                        .orElse(""))));
+        s.put("configuration", configuration);
         return s;
     }
 
+    /** How many keys the top-objects tables show. */
+    private static final int TOP = 10;
+
+    private static List<Map<String, Object>> top(List<TopKeys.Entry> entries) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (TopKeys.Entry entry : entries) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("object", text(entry.key(), "bucket/key"));
+            row.put("bytes", bytes(entry.estimate(), "estimated by a bounded sketch (DataSketches)"));
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    /** The snapshot and the charts' series ({@code history}: sample times and each series' values). */
     public String json() throws IOException {
-        return json(snapshot(), true);
+        Map<String, Object> all = new LinkedHashMap<>(snapshot());
+        if (history != null) {
+            History.Samples samples = history.samples();
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("interval seconds", History.INTERVAL.toSeconds());
+            h.put("times", java.util.Arrays.stream(samples.times()).boxed().toList());
+            List<Map<String, Object>> charts = new ArrayList<>();
+            for (int c = 0; c < samples.charts().size(); c++) {
+                History.Chart chart = samples.charts().get(c);
+                Map<String, Object> series = new LinkedHashMap<>();
+                for (int i = 0; i < chart.series().size(); i++) {
+                    series.put(
+                            chart.series().get(i).name(),
+                            java.util.Arrays.stream(samples.values()[c][i])
+                                    .boxed()
+                                    .toList());
+                }
+                Map<String, Object> one = new LinkedHashMap<>();
+                one.put("title", chart.title());
+                one.put("unit", chart.unit().name().toLowerCase(Locale.ROOT));
+                one.put("series", series);
+                charts.add(one);
+            }
+            h.put("charts", charts);
+            all.put("history", h);
+        }
+        return json(all, true);
     }
 
     /** Maps, lists, numbers, booleans and strings as one JSON document (with a final newline). */
@@ -208,64 +334,7 @@ public final class StatusPage {
     }
 
     public String html() {
-        var h = new StringBuilder(8192);
-        h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
-                .append("<meta http-equiv=\"refresh\" content=\"5\"><title>layerproxy status</title><style>")
-                .append("body{font:14px system-ui,sans-serif;margin:24px;color:#222;background:#fafafa}")
-                .append("h1{font-size:20px;margin:0 0 4px}h2{font-size:15px;margin:22px 0 6px;color:#444}")
-                .append("table{border-collapse:collapse;background:#fff;box-shadow:0 1px 2px #0002}")
-                .append("td,th{padding:4px 12px;border-bottom:1px solid #eee;text-align:left}")
-                .append("th{background:#f0f3f7;font-weight:600}td.n{text-align:right;font-variant-numeric:")
-                .append("tabular-nums}.muted{color:#777}.bad{color:#b00020;font-weight:600}")
-                .append("</style></head><body>\n<h1>layerproxy</h1><div class=\"muted\">status at ")
-                .append(escape(Instant.now().toString()))
-                .append(" &middot; refreshes every 5 s &middot; ")
-                .append("<a href=\"?format=json\">JSON</a> &middot; <a href=\"metrics\">metrics</a></div>\n");
-        for (Map.Entry<String, Object> section : snapshot().entrySet()) {
-            h.append("<h2>").append(escape(section.getKey())).append("</h2>\n<table>");
-            if (section.getValue() instanceof List<?> rows) {
-                boolean header = true;
-                for (Object row : rows) {
-                    Map<?, ?> cells = (Map<?, ?>) row;
-                    if (header) {
-                        h.append("<tr>");
-                        cells.keySet()
-                                .forEach(k -> h.append("<th>")
-                                        .append(escape(k.toString()))
-                                        .append("</th>"));
-                        h.append("</tr>");
-                        header = false;
-                    }
-                    h.append("<tr>");
-                    cells.values().forEach(v -> cell(h, v));
-                    h.append("</tr>");
-                }
-            } else {
-                for (Map.Entry<?, ?> e : ((Map<?, ?>) section.getValue()).entrySet()) {
-                    h.append("<tr><th>").append(escape(e.getKey().toString())).append("</th>");
-                    cell(h, e.getValue());
-                    h.append("</tr>");
-                }
-            }
-            h.append("</table>\n");
-        }
-        return h.append("</body></html>\n").toString();
-    }
-
-    private static void cell(StringBuilder h, Object value) {
-        if (value instanceof Number n) {
-            long v = n.longValue();
-            h.append("<td class=\"n\">")
-                    .append(v < 0 ? "n/a" : String.format(Locale.ROOT, "%,d", v))
-                    .append("</td>");
-        } else if (value instanceof Boolean b) {
-            h.append(b ? "<td>yes</td>" : "<td>no</td>");
-        } else {
-            String text = String.valueOf(value);
-            h.append(text.startsWith("open") ? "<td class=\"bad\">" : "<td>")
-                    .append(escape(text))
-                    .append("</td>");
-        }
+        return StatusHtml.render(snapshot(), history == null ? null : history.samples());
     }
 
     private static void writeJson(JsonGenerator g, Object value) throws IOException {
@@ -282,6 +351,14 @@ public final class StatusPage {
                 writeJson(g, o);
             }
             g.writeEndArray();
+        } else if (value instanceof Figure f) {
+            writeJson(g, f.value());
+        } else if (value instanceof Double d) {
+            if (d.isNaN() || d.isInfinite()) {
+                g.writeNull();
+            } else {
+                g.writeNumber(Math.round(d * 1000) / 1000.0);
+            }
         } else if (value instanceof Number n) {
             g.writeNumber(n.longValue());
         } else if (value instanceof Boolean b) {
@@ -291,11 +368,7 @@ public final class StatusPage {
         }
     }
 
-    private static String percent(long part, long whole) {
-        return String.format(Locale.ROOT, "%.1f%%", 100.0 * part / whole);
-    }
-
-    private static String human(Duration d) {
+    static String human(Duration d) {
         long s = d.toSeconds();
         return s < 3600 ? (s / 60) + " min " + (s % 60) + " s" : (s / 3600) + " h " + (s % 3600 / 60) + " min";
     }

@@ -42,6 +42,19 @@ public final class GuardedOrigin implements Origin {
         return metered.stats();
     }
 
+    /** The keys that cost the most bytes from the origin since start (a bounded sketch). */
+    public io.layerproxy.ops.TopKeys topKeys() {
+        return metered.topKeys();
+    }
+
+    /**
+     * The answered HEADs' and GETs' latency so far (to the first byte), as a cumulative histogram: {@code [0]} the
+     * upper bounds in ms, {@code [1]} the requests at most that long.
+     */
+    public double[][] latencies() {
+        return metered.latencies();
+    }
+
     /** True while S3 failed repeatedly and calls fail fast without asking it. */
     public boolean circuitOpen() {
         return circuit.open();

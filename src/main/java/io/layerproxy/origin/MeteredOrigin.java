@@ -4,6 +4,7 @@ import io.layerproxy.ObjectInfo;
 import io.layerproxy.ObjectKey;
 import io.layerproxy.Origin;
 import io.layerproxy.OriginException;
+import io.layerproxy.ops.TopKeys;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -25,6 +26,7 @@ final class MeteredOrigin implements Origin {
     private final Origin origin;
     private final MeterRegistry registry;
     private final Counter bytes;
+    private final TopKeys topKeys = new TopKeys();
     /** The timers by operation and outcome, held so a request does no meter lookup and {@link #stats} can sum them. */
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
@@ -52,31 +54,72 @@ final class MeteredOrigin implements Origin {
 
     @Override
     public InputStream read(ObjectKey key, ObjectInfo version, long first, long last) {
-        return counted(timed("get", () -> origin.read(key, version, first, last)));
+        return counted(key, timed("get", () -> origin.read(key, version, first, last)));
     }
 
     /** Timed as a GET: one GET when the origin answers metadata and body together, as S3 does. */
     @Override
     public Fetched fetch(ObjectKey key) {
         Fetched fetched = timed("get", () -> origin.fetch(key));
-        return fetched == null ? null : new Fetched(fetched.info(), counted(fetched.body()), fetched.length());
+        return fetched == null ? null : new Fetched(fetched.info(), counted(key, fetched.body()), fetched.length());
     }
 
     @Override
     public Fetched fetch(ObjectKey key, long firstBytes) {
         Fetched fetched = timed("get", () -> origin.fetch(key, firstBytes));
-        return fetched == null ? null : new Fetched(fetched.info(), counted(fetched.body()), fetched.length());
+        return fetched == null ? null : new Fetched(fetched.info(), counted(key, fetched.body()), fetched.length());
     }
 
-    private InputStream counted(InputStream body) {
+    /** Counts the body's bytes in the meter, and per key (for the status page's top objects) when it closes. */
+    private InputStream counted(ObjectKey key, InputStream body) {
         return new ProxyInputStream(body) {
+            private long read;
+
             @Override
             protected void afterRead(int n) {
                 if (n > 0) {
                     bytes.increment(n);
+                    read += n;
                 }
             }
+
+            @Override
+            public void close() throws java.io.IOException {
+                long total = read;
+                read = 0;
+                topKeys.add(key.bucket() + "/" + key.key(), total);
+                super.close();
+            }
         };
+    }
+
+    /** The keys that cost the most bytes from the origin. */
+    TopKeys topKeys() {
+        return topKeys;
+    }
+
+    /**
+     * Origin latency so far, as a cumulative histogram of the answered HEADs and GETs (time to the first byte):
+     * {@code [0]} the buckets' upper bounds in ms, {@code [1]} how many requests took at most that long.
+     */
+    double[][] latencies() {
+        double[] bounds = null;
+        double[] counts = null;
+        for (String operation : new String[] {"head", "revalidate", "get"}) {
+            io.micrometer.core.instrument.distribution.CountAtBucket[] buckets =
+                    timer(operation, "ok").takeSnapshot().histogramCounts();
+            if (bounds == null) {
+                bounds = new double[buckets.length];
+                counts = new double[buckets.length];
+                for (int i = 0; i < buckets.length; i++) {
+                    bounds[i] = buckets[i].bucket(java.util.concurrent.TimeUnit.MILLISECONDS);
+                }
+            }
+            for (int i = 0; i < buckets.length && i < counts.length; i++) {
+                counts[i] += buckets[i].count();
+            }
+        }
+        return new double[][] {bounds, counts};
     }
 
     @Override

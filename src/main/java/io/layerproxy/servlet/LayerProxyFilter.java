@@ -209,6 +209,9 @@ public final class LayerProxyFilter implements Filter {
 
     @Override
     public void destroy() {
+        if (ops != null) {
+            ops.close();
+        }
         if (owned != null) {
             owned.close();
         }

@@ -2,6 +2,7 @@ package io.layerproxy.servlet;
 
 import io.layerproxy.LayerProxy;
 import io.layerproxy.config.LayerProxyConfig;
+import io.layerproxy.ops.History;
 import io.layerproxy.ops.InFlight;
 import io.layerproxy.ops.StatusPage;
 import io.layerproxy.watch.BackgroundTasks;
@@ -25,11 +26,18 @@ final class OpsHandler {
     private final LayerProxy proxy;
     private final InFlight inFlight;
     private final StatusPage status;
+    private final History history;
 
     OpsHandler(LayerProxy proxy, LayerProxyConfig config, InFlight inFlight, RequestLog log, BackgroundTasks tasks) {
         this.proxy = proxy;
         this.inFlight = inFlight;
-        this.status = new StatusPage(proxy, config, inFlight, log::stats, tasks);
+        this.history = History.start(proxy, inFlight, log::stats);
+        this.status = new StatusPage(proxy, config, inFlight, log::stats, tasks, history, log.servedKeys());
+    }
+
+    /** Stops sampling the status page's history. */
+    void close() {
+        history.close();
     }
 
     /** Handles {@code name} (the path after {@code /_layerproxy/}); false when it is not one of these endpoints. */

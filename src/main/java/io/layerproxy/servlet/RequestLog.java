@@ -2,6 +2,7 @@ package io.layerproxy.servlet;
 
 import io.layerproxy.http.BufferSink;
 import io.layerproxy.ops.StatusPage;
+import io.layerproxy.ops.TopKeys;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.ServletOutputStream;
@@ -44,8 +45,15 @@ final class RequestLog {
         req.setAttribute(LAYER, layer);
     }
 
+    /** The objects that cost the most bytes served (a bounded sketch), for the status page. */
+    private final TopKeys servedKeys = new TopKeys();
+
     RequestLog(MeterRegistry registry) {
         this.registry = registry;
+    }
+
+    TopKeys servedKeys() {
+        return servedKeys;
     }
 
     /** The requests counted so far, from this log's own counters. */
@@ -99,6 +107,11 @@ final class RequestLog {
                                 .tag("layer", t.layer())
                                 .register(registry))
                 .increment();
+        if (bytes > 0 && "object".equals(route)) {
+            String uri = req.getRequestURI();
+            int from = Math.min(uri.length(), req.getContextPath().length() + 1);
+            servedKeys.add(uri.substring(from), bytes);
+        }
         if (bytes > 0) {
             served.computeIfAbsent(
                             layer,

@@ -291,8 +291,9 @@ class OperationsTest {
                 "<h2>configuration</h2>",
                 "<td>memory</td>",
                 "<td>disk</td>",
-                "<th>admin-token</th><td>(set)</td>",
-                "66.7%"
+                "<td>(set)</td>",
+                "66.7 %",
+                "<small>lookups it answered, of 3</small>"
             }) { // memory: the hit's metadata and block, of 3 gets (the miss's GET brought its block)
                 assertTrue(page.contains(expected), expected + " in " + page);
             }
@@ -311,7 +312,7 @@ class OperationsTest {
             assertEquals("closed", fields.get("origin.circuit"));
             assertEquals("(set)", fields.get("configuration.admin-token"));
             assertEquals(s3.endpoint().toString(), fields.get("origin.endpoint"));
-            assertEquals(String.valueOf(8 << 20), fields.get("blocks.buffer memory"), "--buffer-memory 8m");
+            assertEquals(String.valueOf(8 << 20), fields.get("blocks.block memory"), "--buffer-memory 8m");
             assertEquals("0", fields.get("blocks.in use"), "no block held between requests");
             assertEquals("0", fields.get("blocks.blocks in flight"));
             assertEquals(String.valueOf(8 << 20), fields.get("configuration.buffer-memory"));
@@ -343,9 +344,13 @@ class OperationsTest {
 
             proxy.get("/ops/pre/0"); // a hit: prefetched
             Map<String, String> after = status(proxy);
-            assertEquals("5000", after.get("layers.0.bytes served"), "the hit's body, from memory");
-            assertEquals("0", after.get("origin.bytes served from origin"));
-            assertEquals("15000", after.get("origin.bytes read"), "the prefetch read every byte once");
+            assertEquals("5000", after.get("layers.0.served to clients"), "the hit's body, from memory");
+            assertEquals("0", after.get("origin.bytes served while streaming from S3"));
+            assertEquals("15000", after.get("origin.bytes read from S3"), "the prefetch read every byte once");
+            // the top objects: the three prefetched keys by bytes read, the hit by bytes served
+            assertEquals("5000", after.get("top objects by bytes read from S3.0.bytes"), after.toString());
+            assertEquals("ops/pre/0", after.get("top objects by bytes served.0.object"));
+            assertEquals("5000", after.get("top objects by bytes served.0.bytes"));
             assertEquals(404, proxy.get("/ops/none").statusCode());
             after = status(proxy);
             assertEquals("1", after.get("server.4xx"), after.toString());
