@@ -29,7 +29,7 @@ final class GuardedLayer {
     long capacity() {
         try {
             return layer.capacity();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | InternalError e) {
             return Long.MAX_VALUE;
         }
     }
@@ -61,7 +61,7 @@ final class GuardedLayer {
     boolean contains(String key) {
         try {
             return layer.contains(key);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | InternalError e) {
             failed("read", e);
             return false;
         }
@@ -77,7 +77,7 @@ final class GuardedLayer {
     private ByteBuffer read(String key, IntFunction<ByteBuffer> allocate) {
         try {
             return layer.get(key, allocate);
-        } catch (RuntimeException | OutOfMemoryError e) {
+        } catch (RuntimeException | OutOfMemoryError | InternalError e) {
             // OutOfMemoryError: the layer could not get direct memory for its read (see BlockPipeline); a miss
             failed("read", e);
             return null;
@@ -108,7 +108,7 @@ final class GuardedLayer {
     Layer.Stats stats() {
         try {
             return layer.stats();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | InternalError e) {
             return Layer.Stats.UNKNOWN;
         }
     }
@@ -120,7 +120,7 @@ final class GuardedLayer {
     void put(String key, ByteBuffer value) {
         try {
             layer.put(key, value);
-        } catch (RuntimeException | OutOfMemoryError e) {
+        } catch (RuntimeException | OutOfMemoryError | InternalError e) {
             failed("write", e);
         }
     }
@@ -128,7 +128,7 @@ final class GuardedLayer {
     void remove(String key) {
         try {
             layer.remove(key);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | InternalError e) {
             failed("remove", e);
         }
     }
@@ -136,7 +136,7 @@ final class GuardedLayer {
     void close() {
         try {
             layer.close();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | InternalError e) {
             LOG.warn("closing the {} layer failed: {}", layer.name(), e.toString());
         }
     }

@@ -167,7 +167,9 @@ final class StoreQueue implements AutoCloseable {
             }
             try {
                 task.run();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | InternalError e) {
+                // InternalError: a fault in a memory-mapped disk store (a full disk), which the JVM may raise after
+                // the layer's own handler returned; the thread must live on, or nothing is stored again
                 LOG.warn("a store task failed: {}", e.toString());
             }
         }

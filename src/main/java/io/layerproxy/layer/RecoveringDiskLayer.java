@@ -86,8 +86,8 @@ final class RecoveringDiskLayer implements Layer {
 
     @Override
     public boolean contains(String key) {
-        EhcacheLayer s = current();
         try {
+            EhcacheLayer s = current();
             return s != null && s.contains(key);
         } catch (RuntimeException | InternalError e) {
             failed("read", e);
@@ -97,16 +97,18 @@ final class RecoveringDiskLayer implements Layer {
 
     @Override
     public ByteBuffer get(String key, IntFunction<ByteBuffer> allocate) {
-        EhcacheLayer s = current();
-        if (s == null) {
-            return null;
-        }
+        // current() inside the try: the InternalError of a fault in a mapped file (a full disk) is raised wherever
+        // the compiled code happens to be next, which may be the check inlined here
+        EhcacheLayer s = null;
         try {
-            return s.get(key, allocate);
+            s = current();
+            return s == null ? null : s.get(key, allocate);
         } catch (RuntimeException | InternalError e) {
             failed("read", e);
             try {
-                s.remove(key); // an unreadable entry would fail the same way on every read
+                if (s != null) {
+                    s.remove(key); // an unreadable entry would fail the same way on every read
+                }
             } catch (RuntimeException | InternalError ignored) {
                 // already counted as trouble
             }
@@ -116,11 +118,11 @@ final class RecoveringDiskLayer implements Layer {
 
     @Override
     public void put(String key, ByteBuffer value) {
-        EhcacheLayer s = current();
-        if (s == null) {
-            return;
-        }
         try {
+            EhcacheLayer s = current();
+            if (s == null) {
+                return;
+            }
             s.put(key, value);
             if (troubled.get() && troubled.compareAndSet(true, false)) {
                 LOG.info("disk layer in {} is usable again", dir);
@@ -132,11 +134,11 @@ final class RecoveringDiskLayer implements Layer {
 
     @Override
     public void remove(String key) {
-        EhcacheLayer s = current();
-        if (s == null) {
-            return;
-        }
         try {
+            EhcacheLayer s = current();
+            if (s == null) {
+                return;
+            }
             s.remove(key);
         } catch (RuntimeException | InternalError e) {
             failed("remove", e);
