@@ -150,7 +150,10 @@ class FleetIT {
             killer.shutdown();
             pulled = relay.bytes() - before;
             System.out.println("FleetIT: with a member killed mid-read, 4 GETs of 32 MiB pulled " + pulled + " bytes");
-            assertTrue(pulled <= SIZE * 1.5, "only the killed member's spans again: " + pulled / (double) SIZE + "x");
+            // until the view drops it, each of the two others reads the killed member's spans (a third of them,
+            // give or take the hash's spread) from S3 itself, and with parallel parts several of those are in flight
+            // at once when it dies: at most 1 + 2 × 1/3, whatever the timing; never the whole object again
+            assertTrue(pulled <= SIZE * 1.75, "only the killed member's spans again: " + pulled / (double) SIZE + "x");
 
             // back on the same address (its disk store started empty: kill -9 left it unclean): it rejoins, and its
             // spans are read from S3 once more
