@@ -324,7 +324,7 @@ class OperationsTest {
     void status_showsTheRequestsOriginWatchAndPrefetchFigures_ofTheStandaloneServer() throws Exception {
         var s3 = new S3Fixture(s3Server).bucket("ops");
         for (int i = 0; i < 3; i++) {
-            s3.put("ops", "pre/" + i, S3Fixture.bytes(5000, i));
+            s3.put("ops", "pre/" + i, S3Fixture.bytes(20_000, i)); // over 16 KiB: counted exactly in the top objects
         }
         try (s3;
                 var proxy = ProxyServer.start(
@@ -337,20 +337,20 @@ class OperationsTest {
             }
             assertEquals("3", fields.get("prefetch.listed"), fields.toString());
             assertEquals("3", fields.get("prefetch.loaded"));
-            assertEquals("15000", fields.get("prefetch.bytes"));
+            assertEquals("60000", fields.get("prefetch.bytes"));
             assertEquals("done", fields.get("prefetch.state"));
             assertNotEquals("0", fields.get("watch.polls"), "the watch loop's polls, every second");
             assertNotEquals("never", fields.get("watch.last poll"));
 
             proxy.get("/ops/pre/0"); // a hit: prefetched
             Map<String, String> after = status(proxy);
-            assertEquals("5000", after.get("layers.0.served to clients"), "the hit's body, from memory");
+            assertEquals("20000", after.get("layers.0.served to clients"), "the hit's body, from memory");
             assertEquals("0", after.get("origin.bytes served while streaming from S3"));
-            assertEquals("15000", after.get("origin.bytes read from S3"), "the prefetch read every byte once");
+            assertEquals("60000", after.get("origin.bytes read from S3"), "the prefetch read every byte once");
             // the top objects: the three prefetched keys by bytes read, the hit by bytes served
-            assertEquals("5000", after.get("top objects by bytes read from S3.0.bytes"), after.toString());
+            assertEquals("20000", after.get("top objects by bytes read from S3.0.bytes"), after.toString());
             assertEquals("ops/pre/0", after.get("top objects by bytes served.0.object"));
-            assertEquals("5000", after.get("top objects by bytes served.0.bytes"));
+            assertEquals("20000", after.get("top objects by bytes served.0.bytes"));
             assertEquals(404, proxy.get("/ops/none").statusCode());
             after = status(proxy);
             assertEquals("1", after.get("server.4xx"), after.toString());
