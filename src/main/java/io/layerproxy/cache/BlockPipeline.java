@@ -108,6 +108,16 @@ final class BlockPipeline implements AutoCloseable {
         return runBlocks != 0 || partBlocks == 0 ? Long.MAX_VALUE : (long) partBlocks * blockSize;
     }
 
+    /** Whether some layer probably holds the block (a hint: see {@link io.layerproxy.Layer#contains}). */
+    boolean inSomeLayer(String blockKey) {
+        for (GuardedLayer layer : layers) {
+            if (layer.contains(blockKey)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     String blockKey(ObjectKey key, ObjectInfo info, long index) {
         return "b:" + blockSize + ":" + index + ":" + version(key, info);
     }

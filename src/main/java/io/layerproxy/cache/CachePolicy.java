@@ -16,15 +16,14 @@ import org.jspecify.annotations.Nullable;
  * {@code Cache-Control}/{@code Expires} where honored. No I/O, no clock of its own.
  */
 final class CachePolicy {
-    /** The settings in effect for one key; {@code rule} is the rule they came from, or null for the defaults. */
+    /** The settings in effect for one key: the defaults, or those of the rule that wins for it. */
     record Terms(
             Duration maxAge,
             Duration negativeTtl,
             long maxObjectSize,
             boolean cache,
             Duration staleWhileRevalidate,
-            boolean honorOrigin,
-            @Nullable CacheRule rule) {}
+            boolean honorOrigin) {}
 
     private final Terms defaults;
     /** Longest prefix first, so the first match is the one that wins. */
@@ -47,8 +46,7 @@ final class CachePolicy {
                         rule.maxObjectSize() != null ? rule.maxObjectSize() : defaults.maxObjectSize(),
                         rule.cache(),
                         or(rule.staleWhileRevalidate(), defaults.staleWhileRevalidate()),
-                        rule.honorOrigin() != null ? rule.honorOrigin() : defaults.honorOrigin(),
-                        rule);
+                        rule.honorOrigin() != null ? rule.honorOrigin() : defaults.honorOrigin());
             }
         }
         return defaults;
@@ -82,13 +80,17 @@ final class CachePolicy {
      * it {@code no-store} or {@code private} (honored). Otherwise every read asks S3.
      */
     boolean storesMetadata(ObjectKey key, ObjectInfo info) {
-        Terms t = terms(key);
-        return t.cache() && !(t.honorOrigin() && CacheControl.forbidsStoring(info.headers()));
+        return stores(terms(key), info);
     }
 
     /** Whether the version's bytes may be kept in a layer: its metadata may, and it is within the size limit. */
     boolean storesBlocks(ObjectKey key, ObjectInfo info) {
-        return storesMetadata(key, info) && info.size() <= terms(key).maxObjectSize();
+        Terms t = terms(key);
+        return stores(t, info) && info.size() <= t.maxObjectSize();
+    }
+
+    private static boolean stores(Terms t, ObjectInfo info) {
+        return t.cache() && !(t.honorOrigin() && CacheControl.forbidsStoring(info.headers()));
     }
 
     /** The rules, longest prefix first (for the status page). */

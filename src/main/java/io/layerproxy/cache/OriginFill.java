@@ -50,7 +50,13 @@ final class OriginFill {
     /** Reading a whole single-part object: its MD5 is checked against the ETag before its last block leaves. */
     private boolean verifiesWhole;
 
-    private OriginFill(BlockPipeline pipe, ObjectKey key, ObjectInfo info, TreeMap<Long, Flight> leading, Fill fill) {
+    private OriginFill(
+            BlockPipeline pipe,
+            ObjectKey key,
+            ObjectInfo info,
+            TreeMap<Long, Flight> leading,
+            Fill fill,
+            boolean stores) {
         this.pipe = pipe;
         this.key = key;
         this.info = info;
@@ -59,7 +65,7 @@ final class OriginFill {
         this.nextIndex = leading.firstKey();
         this.lastIndex = leading.lastKey();
         this.mark = pipe.store.mark();
-        this.stores = pipe.policy.storesBlocks(key, info);
+        this.stores = stores;
     }
 
     /**
@@ -76,9 +82,18 @@ final class OriginFill {
             long spanLast,
             InputStream opened,
             long openedLast) {
+        boolean stores = pipe.policy.storesBlocks(key, info);
         // a run stops at its part's end: the next part is read in parallel, another member's, or cached already
-        long runLast = pipe.runLast(index, spanLast, pipe.policy.storesBlocks(key, info));
-        return lead(pipe, key, info, index, opened == null ? runLast : Math.min(runLast, openedLast), opened, false);
+        long runLast = pipe.runLast(index, spanLast, stores);
+        return lead(
+                pipe,
+                key,
+                info,
+                index,
+                opened == null ? runLast : Math.min(runLast, openedLast),
+                opened,
+                false,
+                stores);
     }
 
     /**
@@ -86,7 +101,7 @@ final class OriginFill {
      * block some other fill has stored since the caller looked. Null when there is nothing to read.
      */
     static OriginFill ahead(BlockPipeline pipe, ObjectKey key, ObjectInfo info, long first, long last) {
-        return lead(pipe, key, info, first, last, null, true);
+        return lead(pipe, key, info, first, last, null, true, pipe.policy.storesBlocks(key, info));
     }
 
     private static OriginFill lead(
@@ -96,7 +111,8 @@ final class OriginFill {
             long index,
             long runLast,
             InputStream opened,
-            boolean stopAtStored) {
+            boolean stopAtStored,
+            boolean stores) {
         Fill fill = new Fill();
         TreeMap<Long, Flight> leading = new TreeMap<>();
         for (long i = index; i <= runLast; i++) {
@@ -107,7 +123,7 @@ final class OriginFill {
             }
             // registered first, looked in the layers after: a fill stores a block before it retires its flight, so
             // a block retired just before this registration is found here, and is not read twice
-            if (stopAtStored && pipe.layers.stream().anyMatch(layer -> layer.contains(blockKey))) {
+            if (stopAtStored && pipe.inSomeLayer(blockKey)) {
                 pipe.flights.fail(blockKey, flight, Flights.ABANDONED);
                 break;
             }
@@ -116,7 +132,7 @@ final class OriginFill {
         if (leading.isEmpty()) {
             return null;
         }
-        OriginFill lead = new OriginFill(pipe, key, info, leading, fill);
+        OriginFill lead = new OriginFill(pipe, key, info, leading, fill, stores);
         lead.open(opened);
         return lead;
     }

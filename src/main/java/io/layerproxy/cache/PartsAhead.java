@@ -34,7 +34,7 @@ final class PartsAhead {
      */
     long topUp(ObjectKey key, ObjectInfo info, long index, long last, long startedUpTo) {
         int part = pipe.partBlocks();
-        if (parallel <= 1 || part == 0) {
+        if (part == 0) { // parts off (--origin-parallel 1)
             return startedUpTo;
         }
         long upTo = Math.min(last / part, index / part + parallel - 1);
@@ -59,13 +59,8 @@ final class PartsAhead {
     private boolean cachedOrComing(ObjectKey key, ObjectInfo info, long first, long end) {
         for (long index : new long[] {first, end}) {
             String blockKey = pipe.blockKey(key, info, index);
-            if (pipe.flights.get(blockKey) != null) {
+            if (pipe.flights.get(blockKey) != null || pipe.inSomeLayer(blockKey)) {
                 return true;
-            }
-            for (GuardedLayer layer : pipe.layers) {
-                if (layer.contains(blockKey)) {
-                    return true;
-                }
             }
         }
         return false;

@@ -82,8 +82,7 @@ public final class ReadCore implements AutoCloseable {
                         settings.maxObjectSize(),
                         true,
                         settings.staleWhileRevalidate(),
-                        settings.honorOriginCacheControl(),
-                        null),
+                        settings.honorOriginCacheControl()),
                 settings.rules());
         this.metadata =
                 new MetadataStore(this.layers, origin, clock, policy, settings.staleIfError(), originWaits, metrics);

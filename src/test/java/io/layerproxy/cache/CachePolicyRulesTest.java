@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class CachePolicyRulesTest {
     private static final Instant T0 = Instant.parse("2026-12-03T10:00:00Z");
     private static final CachePolicy.Terms DEFAULTS = new CachePolicy.Terms(
-            Duration.ofSeconds(60), Duration.ofSeconds(10), Long.MAX_VALUE, true, Duration.ZERO, true, null);
+            Duration.ofSeconds(60), Duration.ofSeconds(10), Long.MAX_VALUE, true, Duration.ZERO, true);
 
     private static final CachePolicy POLICY = new CachePolicy(
             DEFAULTS,
