@@ -60,13 +60,17 @@ final class MeteredOrigin implements Origin {
     /** Timed as a GET: one GET when the origin answers metadata and body together, as S3 does. */
     @Override
     public Fetched fetch(ObjectKey key) {
-        Fetched fetched = timed("get", () -> origin.fetch(key));
-        return fetched == null ? null : new Fetched(fetched.info(), counted(key, fetched.body()), fetched.length());
+        return fetched(key, () -> origin.fetch(key));
     }
 
     @Override
     public Fetched fetch(ObjectKey key, long firstBytes) {
-        Fetched fetched = timed("get", () -> origin.fetch(key, firstBytes));
+        return fetched(key, () -> origin.fetch(key, firstBytes));
+    }
+
+    /** A fetch timed as a GET, its body counted. */
+    private Fetched fetched(ObjectKey key, Supplier<Fetched> fetch) {
+        Fetched fetched = timed("get", fetch);
         return fetched == null ? null : new Fetched(fetched.info(), counted(key, fetched.body()), fetched.length());
     }
 
