@@ -4,7 +4,11 @@ import io.layerproxy.LayerProxy;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +42,31 @@ public final class History implements AutoCloseable {
     record Chart(String title, Units.Unit unit, String help, List<Series> series) {}
 
     /** The samples in time order: {@code values[chart][series][sample]}. */
-    public record Samples(long[] times, List<Chart> charts, double[][][] values) {}
+    public record Samples(long[] times, List<Chart> charts, double[][][] values) {
+        /** As the status page's JSON carries them: the interval, the times, each chart's series by name. */
+        Map<String, Object> asMap() {
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("interval seconds", INTERVAL.toSeconds());
+            h.put("times", Arrays.stream(times).boxed().toList());
+            List<Map<String, Object>> all = new ArrayList<>();
+            for (int c = 0; c < charts.size(); c++) {
+                Chart chart = charts.get(c);
+                Map<String, Object> series = new LinkedHashMap<>();
+                for (int i = 0; i < chart.series().size(); i++) {
+                    series.put(
+                            chart.series().get(i).name(),
+                            Arrays.stream(values[c][i]).boxed().toList());
+                }
+                Map<String, Object> one = new LinkedHashMap<>();
+                one.put("title", chart.title());
+                one.put("unit", chart.unit().name().toLowerCase(Locale.ROOT));
+                one.put("series", series);
+                all.add(one);
+            }
+            h.put("charts", all);
+            return h;
+        }
+    }
 
     private final Clock clock;
     private final List<Chart> charts;

@@ -18,7 +18,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -294,29 +293,7 @@ public final class StatusPage {
     public String json() throws IOException {
         Map<String, Object> all = new LinkedHashMap<>(snapshot());
         if (history != null) {
-            History.Samples samples = history.samples();
-            Map<String, Object> h = new LinkedHashMap<>();
-            h.put("interval seconds", History.INTERVAL.toSeconds());
-            h.put("times", java.util.Arrays.stream(samples.times()).boxed().toList());
-            List<Map<String, Object>> charts = new ArrayList<>();
-            for (int c = 0; c < samples.charts().size(); c++) {
-                History.Chart chart = samples.charts().get(c);
-                Map<String, Object> series = new LinkedHashMap<>();
-                for (int i = 0; i < chart.series().size(); i++) {
-                    series.put(
-                            chart.series().get(i).name(),
-                            java.util.Arrays.stream(samples.values()[c][i])
-                                    .boxed()
-                                    .toList());
-                }
-                Map<String, Object> one = new LinkedHashMap<>();
-                one.put("title", chart.title());
-                one.put("unit", chart.unit().name().toLowerCase(Locale.ROOT));
-                one.put("series", series);
-                charts.add(one);
-            }
-            h.put("charts", charts);
-            all.put("history", h);
+            all.put("history", history.samples().asMap());
         }
         return json(all, true);
     }
