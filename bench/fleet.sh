@@ -16,8 +16,7 @@ S3_PORT=18110
 mkdir -p "$WORK"
 fetch_s3proxy "$WORK"
 rm -rf "$WORK/s3data" "$WORK"/disk*
-PIDS=()
-trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT
+trap cleanup EXIT
 start_s3proxy "$WORK" $S3_PORT
 PIDS+=($S3PROXY_PID)
 ORIGIN=http://127.0.0.1:$S3_PORT

@@ -5,6 +5,14 @@ CLK_TCK=$(getconf CLK_TCK)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
+# What a script started, stopped when it exits (`trap cleanup EXIT`): the processes in PIDS, and an nginx whose pid
+# file is in $WORK
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  [ -f "${WORK:-/nonexistent}/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+}
+
 await_port() { for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 need_tools() { # COMMAND... : installs the missing ones with apt (nginx, wrk, curl)

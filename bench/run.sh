@@ -26,11 +26,6 @@ log "building target/layerproxy.jar"
 mvn -B -q -DskipTests package
 fetch_s3proxy "$WORK"
 
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
-}
 trap cleanup EXIT
 
 rm -rf "$WORK/s3data" "$WORK/lp-cache" "$WORK/nginx-cache" "$WORK/nginx-tmp" "$WORK"/*.log

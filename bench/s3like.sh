@@ -21,11 +21,6 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ -f target/layerproxy.jar ] || mvn -B -q -DskipTests package
 rm -rf "$WORK" && mkdir -p "$WORK/nginx-cache" "$WORK/nginx-tmp"
 fetch_s3proxy "$WORK"
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
-}
 trap cleanup EXIT
 
 start_s3proxy "$WORK" $S3_PORT
