@@ -6,19 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.layerproxy.CachedObject;
 import io.layerproxy.LayerProxy;
-import io.layerproxy.ObjectBody;
 import io.layerproxy.ObjectKey;
 import io.layerproxy.OriginException;
-import io.layerproxy.ReadSpec;
 import io.layerproxy.testing.CorruptingOrigin;
 import io.layerproxy.testing.MapLayer;
 import io.layerproxy.testing.MemoryOrigin;
+import io.layerproxy.testing.Reads;
 import io.layerproxy.testing.S3Fixture;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -34,17 +30,6 @@ import org.junit.jupiter.api.Test;
 /** The block pipeline on an in-memory origin: ordered stores, the memory budget, fills that meet other fills. */
 class BlockPipelineTest {
     private static final int BLOCK = 4096;
-
-    private static byte[] read(LayerProxy proxy, ObjectKey key, long start, long end) {
-        try (CachedObject object = proxy.read(key, ReadSpec.METADATA);
-                ObjectBody body = object.open(start, end)) {
-            var out = new ByteArrayOutputStream();
-            body.writeTo(out);
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     private static long blocksOf(MapLayer layer, String etag) {
         return layer.keys().stream()
@@ -93,14 +78,14 @@ class BlockPipelineTest {
                 .blockSize(BLOCK)
                 .bufferMemory(64 * BLOCK)
                 .build()) {
-            assertArrayEquals(bytes, read(proxy, key, 0, bytes.length));
+            assertArrayEquals(bytes, Reads.range(proxy, key, 0, bytes.length));
             assertTrue(disk.awaitStalledWrite(30));
             assertTrue(proxy.purge(key), "its metadata was cached");
             disk.resume();
             proxy.awaitStores();
             assertEquals(0, blocksOf(disk, etag), "writes queued before the purge were skipped: " + disk.keys());
 
-            assertArrayEquals(bytes, read(proxy, key, 0, bytes.length));
+            assertArrayEquals(bytes, Reads.range(proxy, key, 0, bytes.length));
             proxy.awaitStores();
             assertEquals(8, blocksOf(disk, etag), "a fill after the purge is stored again");
         }
@@ -138,7 +123,7 @@ class BlockPipelineTest {
                 List<Future<byte[]>> reads = new ArrayList<>();
                 for (int round = 0; round < 2; round++) {
                     for (ObjectKey key : keys) {
-                        reads.add(clients.submit(() -> read(proxy, key, 0, 30 * BLOCK + 17)));
+                        reads.add(clients.submit(() -> Reads.range(proxy, key, 0, 30 * BLOCK + 17)));
                     }
                 }
                 for (int i = 0; i < reads.size(); i++) {
@@ -175,14 +160,14 @@ class BlockPipelineTest {
                 .blockSize(BLOCK)
                 .bufferMemory(64 * BLOCK)
                 .build()) {
-            byte[] tail = read(proxy, key, 5L * BLOCK, bytes.length); // blocks 5..9 in flight until stored
+            byte[] tail = Reads.range(proxy, key, 5L * BLOCK, bytes.length); // blocks 5..9 in flight until stored
             assertArrayEquals(java.util.Arrays.copyOfRange(bytes, 5 * BLOCK, bytes.length), tail);
             assertEquals(5, proxy.pipelineStats().blocksInFlight(), "blocks 5..9 wait for the stalled disk");
 
             // blocks 0..4 from a new fill, 5..9 from the first one's handed-over blocks: nothing waits 60 s
             assertArrayEquals(
                     bytes,
-                    CompletableFuture.supplyAsync(() -> read(proxy, key, 0, bytes.length))
+                    CompletableFuture.supplyAsync(() -> Reads.range(proxy, key, 0, bytes.length))
                             .get(20, TimeUnit.SECONDS));
             assertEquals(2, origin.reads(), "one ranged read per fill");
             disk.resume();
@@ -212,7 +197,7 @@ class BlockPipelineTest {
                 .bufferMemory(64 * BLOCK)
                 .build()) {
             for (ObjectKey key : keys) {
-                read(proxy, key, 0, 4 * BLOCK);
+                Reads.range(proxy, key, 0, 4 * BLOCK);
             }
             proxy.awaitStores();
             var start = new java.util.concurrent.CountDownLatch(1);
@@ -220,7 +205,7 @@ class BlockPipelineTest {
             for (ObjectKey key : keys) {
                 reads.add(clients.submit(() -> {
                     start.await();
-                    return read(proxy, key, 0, 4 * BLOCK);
+                    return Reads.range(proxy, key, 0, 4 * BLOCK);
                 }));
             }
             start.countDown();

@@ -4,15 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.layerproxy.CachedObject;
 import io.layerproxy.LayerProxy;
-import io.layerproxy.ObjectBody;
 import io.layerproxy.ObjectKey;
-import io.layerproxy.ReadSpec;
 import io.layerproxy.layer.EhcacheLayer;
 import io.layerproxy.testing.MemoryOrigin;
+import io.layerproxy.testing.Reads;
 import io.layerproxy.testing.S3Fixture;
-import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -46,8 +43,8 @@ class EvictedWhileReadTest {
                 .build()) {
             for (int read = 1; read <= 3; read++) {
                 // a deadline far below the 60 s follow timeout: a read that waits on a fill that never comes fails
-                byte[] got =
-                        CompletableFuture.supplyAsync(() -> readWhole(proxy)).get(20, TimeUnit.SECONDS);
+                byte[] got = CompletableFuture.supplyAsync(() -> Reads.whole(proxy, KEY))
+                        .get(20, TimeUnit.SECONDS);
                 assertArrayEquals(bytes, got, "read " + read);
             }
             proxy.awaitStores();
@@ -56,17 +53,6 @@ class EvictedWhileReadTest {
             assertTrue(onDisk > 0 && onDisk < 32, "the disk layer holds part of the object: " + onDisk + " blocks");
             assertEquals(0, proxy.pipelineStats().blocksInFlight(), "no block left registered as in flight");
             assertEquals(0, proxy.pipelineStats().bufferUsed(), "every block buffer came back");
-        }
-    }
-
-    private static byte[] readWhole(LayerProxy proxy) {
-        try (CachedObject object = proxy.read(KEY, ReadSpec.WHOLE);
-                ObjectBody body = object.openWhole()) {
-            var out = new ByteArrayOutputStream();
-            body.writeTo(out);
-            return out.toByteArray();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
     }
 }

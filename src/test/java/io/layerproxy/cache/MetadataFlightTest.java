@@ -4,18 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.layerproxy.CachedObject;
 import io.layerproxy.Layer;
 import io.layerproxy.LayerProxy;
-import io.layerproxy.ObjectBody;
 import io.layerproxy.ObjectKey;
-import io.layerproxy.ReadSpec;
 import io.layerproxy.testing.MapLayer;
 import io.layerproxy.testing.MemoryOrigin;
+import io.layerproxy.testing.Reads;
 import io.layerproxy.testing.S3Fixture;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -40,27 +35,16 @@ class MetadataFlightTest {
                 .bufferMemory(64 * BLOCK)
                 .build()) {
             // B misses the metadata in the layer and is held right there, before it joins or starts a flight
-            CompletableFuture<byte[]> late = CompletableFuture.supplyAsync(() -> readWhole(proxy));
+            CompletableFuture<byte[]> late = CompletableFuture.supplyAsync(() -> Reads.whole(proxy, KEY));
             assertTrue(layer.held.await(30, TimeUnit.SECONDS), "the late reader missed the metadata");
             // A's whole read runs meanwhile: its flight stores the metadata and ends
-            assertArrayEquals(bytes, readWhole(proxy));
+            assertArrayEquals(bytes, Reads.whole(proxy, KEY));
             assertEquals(1, origin.heads(), "one metadata request so far");
             layer.release.countDown();
 
             assertArrayEquals(bytes, late.get(30, TimeUnit.SECONDS));
             assertEquals(1, origin.heads(), "the late reader found the stored metadata instead of asking again");
             assertEquals(1, origin.reads(), "and the blocks A's read stored");
-        }
-    }
-
-    private static byte[] readWhole(LayerProxy proxy) {
-        try (CachedObject object = proxy.read(KEY, ReadSpec.WHOLE);
-                ObjectBody body = object.openWhole()) {
-            var out = new ByteArrayOutputStream();
-            body.writeTo(out);
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

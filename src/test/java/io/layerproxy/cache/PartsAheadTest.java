@@ -4,22 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.layerproxy.CachedObject;
 import io.layerproxy.LayerProxy;
-import io.layerproxy.ObjectBody;
 import io.layerproxy.ObjectInfo;
 import io.layerproxy.ObjectKey;
 import io.layerproxy.Origin;
-import io.layerproxy.ReadSpec;
 import io.layerproxy.layer.EhcacheLayer;
 import io.layerproxy.testing.ForwardingOrigin;
 import io.layerproxy.testing.MemoryOrigin;
+import io.layerproxy.testing.Reads;
 import io.layerproxy.testing.S3Fixture;
-import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -140,33 +136,11 @@ class PartsAheadTest {
                 .build();
     }
 
-    private static byte[] readWhole(LayerProxy proxy) {
-        try (CachedObject object = proxy.read(KEY, ReadSpec.WHOLE);
-                ObjectBody body = object.openWhole()) {
-            var out = new ByteArrayOutputStream();
-            body.writeTo(out);
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static byte[] readRange(LayerProxy proxy, long start, long end) {
-        try (CachedObject object = proxy.read(KEY, ReadSpec.METADATA);
-                ObjectBody body = object.open(start, end)) {
-            var out = new ByteArrayOutputStream();
-            body.writeTo(out);
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     @Test
     void aColdRead_keepsPartsInFlightInParallel_andAsksEveryByteOnce() throws Exception {
         var origin = new PartOrigin();
         try (var proxy = proxy(origin, 4, Long.MAX_VALUE)) {
-            assertArrayEquals(BYTES, readWhole(proxy));
+            assertArrayEquals(BYTES, Reads.whole(proxy, KEY));
             assertEquals(1, origin.fetches.get(), "one GET for the metadata and the first part");
             assertEquals(SIZE, origin.bytesAsked(), "every byte asked once");
             assertTrue(!origin.overlapping(), "no range asked twice");
@@ -177,7 +151,7 @@ class PartsAheadTest {
 
             proxy.awaitStores();
             int asked = origin.ranges.size();
-            assertArrayEquals(BYTES, readWhole(proxy));
+            assertArrayEquals(BYTES, Reads.whole(proxy, KEY));
             assertEquals(asked, origin.ranges.size(), "the parts read ahead were stored: a hit asks nothing");
         }
     }
@@ -189,7 +163,7 @@ class PartsAheadTest {
         try (var proxy = proxy(origin, 4, Long.MAX_VALUE)) {
             List<Future<byte[]>> bodies = new ArrayList<>();
             for (int i = 0; i < 16; i++) {
-                bodies.add(pool.submit(() -> readWhole(proxy)));
+                bodies.add(pool.submit(() -> Reads.whole(proxy, KEY)));
             }
             for (Future<byte[]> body : bodies) {
                 assertArrayEquals(BYTES, body.get(60, TimeUnit.SECONDS));
@@ -210,7 +184,7 @@ class PartsAheadTest {
         try (var proxy = proxy(origin, 4, Long.MAX_VALUE)) {
             long start = 5 * PART + 100;
             long end = 9 * PART - 7;
-            byte[] got = readRange(proxy, start, end);
+            byte[] got = Reads.range(proxy, KEY, start, end);
             assertArrayEquals(java.util.Arrays.copyOfRange(BYTES, (int) start, (int) end), got);
             long firstBlockStart = start / BLOCK * BLOCK;
             long lastBlockEnd = ((end - 1) / BLOCK + 1) * BLOCK;
@@ -223,7 +197,7 @@ class PartsAheadTest {
     void oneAtATime_isOneGet() throws Exception {
         var origin = new PartOrigin();
         try (var proxy = proxy(origin, 1, Long.MAX_VALUE)) {
-            assertArrayEquals(BYTES, readWhole(proxy));
+            assertArrayEquals(BYTES, Reads.whole(proxy, KEY));
             assertEquals(1, origin.ranges.size(), "one GET of all of it");
             assertEquals(SIZE, origin.bytesAsked());
         }
@@ -233,7 +207,7 @@ class PartsAheadTest {
     void aVersionNotStored_isNotReadAhead() throws Exception {
         var origin = new PartOrigin();
         try (var proxy = proxy(origin, 4, PART)) { // the object is past --max-object-size
-            assertArrayEquals(BYTES, readWhole(proxy));
+            assertArrayEquals(BYTES, Reads.whole(proxy, KEY));
             assertEquals(1, origin.maxOpen.get(), "nothing ahead: it would be read and dropped");
             assertEquals(SIZE, origin.bytesAsked(), "the first part, then the rest in one GET");
             assertEquals(2, origin.ranges.size());
