@@ -47,6 +47,11 @@ final class GuardedLayer {
         return (long) meters.misses().count();
     }
 
+    /** A hit answered from a copy of what this layer holds ({@link MetadataMemo}). */
+    void countHit() {
+        meters.hits().increment();
+    }
+
     /** A small value (metadata), in an array of its own. */
     byte[] get(String key) {
         return array(get(key, ByteBuffer::allocate));

@@ -60,6 +60,8 @@ final class MetadataStore {
     private final AtomicLongArray dropEpochs = new AtomicLongArray(4096);
     /** Metadata requests in flight: concurrent misses of one key share one HEAD or GET. */
     private final ConcurrentHashMap<ObjectKey, CompletableFuture<ObjectInfo>> heads = new ConcurrentHashMap<>();
+    /** Fresh versions of hot keys as last found in the first layer: told of every change made below. */
+    private final MetadataMemo memo = new MetadataMemo();
 
     MetadataStore(
             List<GuardedLayer> layers,
@@ -175,6 +177,16 @@ final class MetadataStore {
             }
             negatives.remove(key, missingSince); // expired: ask the origin
         }
+        boolean counted = !secondLook && !revalidate && !layers.isEmpty();
+        if (counted) {
+            ObjectInfo memoized = memo.get(key);
+            if (memoized != null && policy.fresh(key, memoized, now)) {
+                layers.get(0).countHit(); // what the first layer would have answered, counted as its hit
+                track(key);
+                return new Seen(new Lookup(memoized, layers.get(0).name()), null, null);
+            }
+        }
+        long epoch = memo.epoch(key);
         for (int i = 0, n = secondLook ? Math.min(1, layers.size()) : layers.size(); i < n; i++) {
             GuardedLayer layer = layers.get(i);
             byte[] raw = secondLook ? layer.peek(metaKey) : layer.get(metaKey);
@@ -197,6 +209,9 @@ final class MetadataStore {
             }
             if (!revalidate && policy.fresh(key, info, now)) {
                 promote(metaKey, raw, i);
+                if (counted && i == 0) {
+                    memo.remember(key, epoch, info);
+                }
                 track(key);
                 return new Seen(new Lookup(info, layer.name()), null, null);
             }
@@ -293,6 +308,7 @@ final class MetadataStore {
             boolean dropped = dropEpochs.get(epochSlot(key)) != epoch; // the key was dropped while S3 answered
             if (answer == null) {
                 GuardedLayer.removeEverywhere(layers, metaKey); // a version cached before is gone
+                memo.changed(key);
                 if (!policy.negativeTtl(key).isZero() && !dropped) {
                     negatives.put(key, now);
                 }
@@ -307,6 +323,7 @@ final class MetadataStore {
                 } else if (!dropped) {
                     GuardedLayer.putEverywhere(layers, metaKey, InfoCodec.encode(answer));
                 }
+                memo.changed(key);
             }
             mine.complete(answer);
             return new Answer(answer, body, null);
@@ -346,9 +363,11 @@ final class MetadataStore {
             if (InfoCodec.unquote(info.etag()).equals(InfoCodec.unquote(listed.etag()))
                     && info.size() == listed.size()) {
                 GuardedLayer.putEverywhere(layers, metaKey, InfoCodec.encode(info.validatedAt(clock.instant())));
+                memo.changed(listed.key());
                 return false;
             }
             GuardedLayer.removeEverywhere(layers, metaKey);
+            memo.changed(listed.key());
             return true;
         }
         return false;
@@ -379,6 +398,7 @@ final class MetadataStore {
         negatives.remove(key);
         tracked.remove(key);
         GuardedLayer.removeEverywhere(layers, InfoCodec.metaKey(key));
+        memo.changed(key);
     }
 
     Set<ObjectKey> tracked() {

@@ -29,6 +29,12 @@ public final class MemoryOrigin implements Origin {
         return this;
     }
 
+    /** The object is deleted. */
+    public MemoryOrigin remove(ObjectKey key) {
+        objects.remove(key);
+        return this;
+    }
+
     public static String etag(byte[] bytes) {
         try {
             return "\""
