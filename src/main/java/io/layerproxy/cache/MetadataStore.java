@@ -407,7 +407,8 @@ final class MetadataStore {
 
     private void track(ObjectKey key) {
         // versions are never tracked: a listing names current objects only, and would take them for deleted
-        if (key.versionId() == null && tracked.size() < MAX_TRACKED_KEYS) {
+        // contains first: add locks the key's bin even when the key is there, and a hot key is on every hit
+        if (key.versionId() == null && !tracked.contains(key) && tracked.size() < MAX_TRACKED_KEYS) {
             tracked.add(key); // past the bound, keys stay fresh by max-age alone
         }
     }
