@@ -221,6 +221,23 @@ public final class LayerProxy implements AutoCloseable {
         return registry;
     }
 
+    /**
+     * A whole small object answered from the first layer at once ({@link #instantHit}); {@code body} is a copy of
+     * its own, not from the block budget.
+     */
+    public record InstantHit(ObjectInfo info, String layer, Duration age, java.nio.ByteBuffer body) {}
+
+    /**
+     * The whole object when it can be answered at once, without waiting on anything: its metadata held fresh on the
+     * heap (a key read recently), and all of its bytes, at most {@code maxBytes}, in one block of the first layer
+     * when that is a memory layer.
+     * Null otherwise, and the caller {@link #read}s as usual. Never asks the origin or a slower layer, so a
+     * non-blocking front end may call it on its I/O thread (the standalone server does). Counts as hits.
+     */
+    public @Nullable InstantHit instantHit(ObjectKey key, int maxBytes) {
+        return core.instantHit(Objects.requireNonNull(key, "key"), maxBytes);
+    }
+
     /** One layer as the status page shows it. */
     public record LayerState(String name, long capacity, Layer.Stats stats, long hits, long misses) {}
 

@@ -62,6 +62,11 @@ final class GuardedLayer {
         return array(read(key, ByteBuffer::allocate));
     }
 
+    /** A value copied into a buffer from {@code allocate}, without counting a hit or miss; null when absent. */
+    ByteBuffer peek(String key, IntFunction<ByteBuffer> allocate) {
+        return read(key, allocate);
+    }
+
     /** Whether the layer probably holds the key (see {@link Layer#contains}); false when it fails. */
     boolean contains(String key) {
         try {

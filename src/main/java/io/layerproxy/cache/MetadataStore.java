@@ -242,6 +242,22 @@ final class MetadataStore {
         }
     }
 
+    /**
+     * The key's metadata when the memo holds it fresh, else null; nothing else is looked at, nothing waited on, and
+     * nothing counted ({@link #instantHit} counts a hit it served).
+     */
+    @org.jspecify.annotations.Nullable
+    ObjectInfo memoizedFresh(ObjectKey key) {
+        ObjectInfo info = memo.get(key);
+        return info != null && policy.fresh(key, info, clock.instant()) ? info : null;
+    }
+
+    /** A read answered from the memo outside {@link #lookup}: counted as the first layer's hit, the key tracked. */
+    void instantHit(ObjectKey key) {
+        layers.get(0).countHit();
+        track(key);
+    }
+
     /** Stops the background refreshes. */
     void close() {
         refreshers.shutdownNow();

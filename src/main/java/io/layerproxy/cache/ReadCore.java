@@ -184,6 +184,35 @@ public final class ReadCore implements AutoCloseable {
         return new ObjectRead(this, key, found.info(), found.layer(), found.stale(), found.body(), found.refreshing());
     }
 
+    /**
+     * See {@link LayerProxy#instantHit}: the memo's fresh metadata and the object's one block from the first layer,
+     * or null; never the origin, a slower layer, or a wait on a flight.
+     */
+    public LayerProxy.@org.jspecify.annotations.Nullable InstantHit instantHit(ObjectKey key, int maxBytes) {
+        // only a memory layer: a disk layer's read blocks, and the caller may be an I/O thread
+        if (layers.isEmpty()
+                || !"memory".equals(layers.get(0).name())
+                || key.versionId() != null
+                || !allows(key.bucket())) {
+            return null;
+        }
+        ObjectInfo info = metadata.memoizedFresh(key);
+        if (info == null
+                || info.size() == 0
+                || info.size() > Math.min(maxBytes, blocks.blockSize)
+                || !policy.storesBlocks(key, info)) {
+            return null;
+        }
+        GuardedLayer first = layers.get(0);
+        java.nio.ByteBuffer body = first.peek(blocks.blockKey(key, info, 0), java.nio.ByteBuffer::allocate);
+        if (body == null || body.remaining() != info.size()) {
+            return null; // not there (yet: a block queued for the layer is served by the usual read), or not whole
+        }
+        metadata.instantHit(key);
+        first.countHit();
+        return new LayerProxy.InstantHit(info, first.name(), age(info), body);
+    }
+
     /** How long ago the origin last confirmed {@code info}, by the proxy's clock; never negative. */
     Duration age(ObjectInfo info) {
         Duration age = Duration.between(info.validatedAt(), clock.instant());

@@ -2,6 +2,7 @@ package io.layerproxy.server;
 
 import io.layerproxy.LayerProxy;
 import io.layerproxy.config.LayerProxyConfig;
+import io.layerproxy.servlet.InstantHits;
 import io.layerproxy.servlet.LayerProxyFilter;
 import io.layerproxy.watch.BackgroundTasks;
 import jakarta.servlet.DispatcherType;
@@ -76,12 +77,14 @@ public final class StandaloneServer implements AutoCloseable {
         context.getServletHandler().setDecodeAmbiguousURIs(true);
         // prefetch may begin before Jetty listens: it needs no HTTP, and the status page shows its figures
         BackgroundTasks tasks = BackgroundTasks.start(proxy, config);
-        var filter = new FilterHolder(new LayerProxyFilter(proxy, config, tasks));
+        var layerProxyFilter = new LayerProxyFilter(proxy, config, tasks);
+        var filter = new FilterHolder(layerProxyFilter);
         filter.setAsyncSupported(true); // bodies are written without holding a thread while a client is slow
         context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("root", new RootServlet()), "/");
         // on stop, connectors close first, then requests in flight get up to --drain-timeout to finish
-        server.setHandler(new GracefulHandler(context));
+        // hot small objects are answered on the I/O thread before the servlet context (InstantHits)
+        server.setHandler(new GracefulHandler(new InstantHits(proxy, layerProxyFilter, context)));
         server.setStopTimeout(Math.max(1, config.drainTimeout().toMillis()));
         try {
             server.start();

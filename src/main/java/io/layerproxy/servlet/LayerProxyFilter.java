@@ -39,7 +39,7 @@ public final class LayerProxyFilter implements Filter {
     private ListHandler list;
     private AdminHandler admin;
     private OpsHandler ops;
-    private RequestLog log;
+    private volatile RequestLog log;
     private InFlight inFlight = new InFlight();
     /** The watch loop and prefetch whose figures the status page shows; null when none runs beside this filter. */
     private BackgroundTasks tasks;
@@ -205,6 +205,15 @@ public final class LayerProxyFilter implements Filter {
             }
         }
         return null;
+    }
+
+    /** The filter's meters and access log; null until {@link #init}. */
+    RequestLog requestLog() {
+        return log;
+    }
+
+    InFlight inFlight() {
+        return inFlight;
     }
 
     @Override

@@ -100,11 +100,28 @@ final class RequestLog {
     }
 
     void record(String route, HttpServletRequest req, CountingResponse resp, long startNanos) {
-        int status = resp.getStatus();
-        String layer = req.getAttribute(LAYER) instanceof String noted ? noted : "none";
-        long bytes = resp.bytes();
+        String uri = req.getRequestURI();
+        record(
+                new Done(
+                        route,
+                        resp.getStatus(),
+                        req.getAttribute(LAYER) instanceof String noted ? noted : "none",
+                        resp.bytes(),
+                        uri,
+                        Math.min(uri.length(), req.getContextPath().length() + 1)),
+                startNanos,
+                () -> new String[] {req.getRemoteAddr(), req.getMethod(), req.getQueryString(), req.getProtocol()});
+    }
+
+    /**
+     * One request done, however it was served: {@code uri} as sent, the object's path in it from {@code keyFrom}.
+     */
+    record Done(String route, int status, String layer, long bytes, String uri, int keyFrom) {}
+
+    /** {@code who}: remote address, method, query (or null) and protocol, asked only for a log line. */
+    void record(Done done, long startNanos, java.util.function.Supplier<String[]> who) {
         requests.computeIfAbsent(
-                        new Tags(route, status, layer),
+                        new Tags(done.route(), done.status(), done.layer()),
                         t -> Counter.builder("layerproxy.requests")
                                 .description("requests served, by route, status and the layer the first byte came from")
                                 .tag("route", t.route())
@@ -112,19 +129,18 @@ final class RequestLog {
                                 .tag("layer", t.layer())
                                 .register(registry))
                 .increment();
-        if (bytes > 0 && "object".equals(route)) {
+        long bytes = done.bytes();
+        if (bytes > 0 && "object".equals(done.route())) {
             // small answers are many and each weighs little: one in SAMPLE_SMALL is counted, SAMPLE_SMALL times (an
             // unbiased estimate), which kept the sketch's lock off hot 4 KiB hits (15 % of their rate, measured)
             boolean small = bytes < SMALL_ANSWER;
             if (!small || java.util.concurrent.ThreadLocalRandom.current().nextInt(SAMPLE_SMALL) == 0) {
-                String uri = req.getRequestURI();
-                int from = Math.min(uri.length(), req.getContextPath().length() + 1);
-                servedKeys.add(uri.substring(from), small ? bytes * SAMPLE_SMALL : bytes);
+                servedKeys.add(done.uri().substring(done.keyFrom()), small ? bytes * SAMPLE_SMALL : bytes);
             }
         }
         if (bytes > 0) {
             served.computeIfAbsent(
-                            layer,
+                            done.layer(),
                             l -> Counter.builder("layerproxy.served.bytes")
                                     .baseUnit("bytes")
                                     .description(
@@ -133,20 +149,20 @@ final class RequestLog {
                                     .register(registry))
                     .increment(bytes);
         }
-        boolean ops = OPS.equals(route);
+        boolean ops = OPS.equals(done.route());
         if (ops ? ACCESS.isDebugEnabled() : ACCESS.isInfoEnabled()) {
-            String query = req.getQueryString();
+            String[] w = who.get();
             String line = String.format(
                     java.util.Locale.ROOT,
                     "%s \"%s %s%s %s\" %d %d %s %.1fms",
-                    req.getRemoteAddr(),
-                    req.getMethod(),
-                    req.getRequestURI(),
-                    query == null ? "" : "?" + query,
-                    req.getProtocol(),
-                    status,
+                    w[0],
+                    w[1],
+                    done.uri(),
+                    w[2] == null ? "" : "?" + w[2],
+                    w[3],
+                    done.status(),
                     bytes,
-                    layer,
+                    done.layer(),
                     (System.nanoTime() - startNanos) / (double) TimeUnit.MILLISECONDS.toNanos(1));
             if (ops) {
                 ACCESS.debug(line);

@@ -12,6 +12,8 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 /** Response headers for objects, and the one mapping of failures to statuses. */
 final class Responses {
@@ -28,45 +30,57 @@ final class Responses {
             ObjectInfo info,
             CachedObject read,
             String layer) {
-        String type = info.contentType();
-        if (type == null || type.isEmpty()) {
-            type = req.getServletContext().getMimeType(key.key());
-        }
-        resp.setContentType(type == null ? "application/octet-stream" : type);
-        resp.setHeader("ETag", info.etag());
-        if (info.lastModified() != null) {
-            resp.setHeader("Last-Modified", HttpDates.format(info.lastModified()));
-        }
-        for (Map.Entry<String, String> header : info.headers().entrySet()) {
-            resp.setHeader(header.getKey(), header.getValue());
-        }
-        resp.setHeader("Accept-Ranges", "bytes");
+        resp.setContentType(contentType(info, key, req.getServletContext()::getMimeType));
+        storedHeaders(resp::setHeader, info);
         S3Query.applyOverrides(req, resp);
-        cacheHeaders(req, resp, read.stale(), read.refreshing(), layer);
+        cacheHeaders(resp::setHeader, read.stale(), read.refreshing(), layer);
+        RequestLog.noteLayer(req, layer);
         if (read.hit()) {
             // RFC 9111 §5.1: how long ago S3 last confirmed this version
             resp.setHeader("Age", String.valueOf(read.age().toSeconds()));
         }
     }
 
-    /** {@code X-Cache} and {@code X-Cache-Layer} for where a read's metadata came from (a 404's too). */
-    static void cacheHeaders(HttpServletRequest req, HttpServletResponse resp, CachedObject read) {
-        cacheHeaders(req, resp, read.stale(), read.refreshing(), read.source());
+    /** S3's Content-Type, else the one the key's extension names, else {@code application/octet-stream}. */
+    static String contentType(ObjectInfo info, ObjectKey key, Function<String, String> mimeByName) {
+        String type = info.contentType();
+        if (type == null || type.isEmpty()) {
+            type = mimeByName.apply(key.key());
+        }
+        return type == null ? "application/octet-stream" : type;
     }
 
-    private static void cacheHeaders(
-            HttpServletRequest req, HttpServletResponse resp, boolean stale, boolean refreshing, String layer) {
+    /**
+     * What S3 said of the version (validators and the headers passed through) and {@code Accept-Ranges}: the one
+     * list for the servlet path and the standalone server's instant hits ({@link InstantHits}).
+     */
+    static void storedHeaders(BiConsumer<String, String> header, ObjectInfo info) {
+        header.accept("ETag", info.etag());
+        if (info.lastModified() != null) {
+            header.accept("Last-Modified", HttpDates.format(info.lastModified()));
+        }
+        for (Map.Entry<String, String> stored : info.headers().entrySet()) {
+            header.accept(stored.getKey(), stored.getValue());
+        }
+        header.accept("Accept-Ranges", "bytes");
+    }
+
+    /** {@code X-Cache} and {@code X-Cache-Layer} for where a read's metadata came from (a 404's too). */
+    static void cacheHeaders(HttpServletRequest req, HttpServletResponse resp, CachedObject read) {
+        cacheHeaders(resp::setHeader, read.stale(), read.refreshing(), read.source());
+        RequestLog.noteLayer(req, read.source());
+    }
+
+    static void cacheHeaders(BiConsumer<String, String> header, boolean stale, boolean refreshing, String layer) {
         if (stale) {
             // a copy past its freshness: S3 failed to revalidate it (RFC 5861 stale-if-error), or a refresh runs
-            resp.setHeader("X-Cache", "STALE");
-            resp.setHeader("Warning", refreshing ? "110 - \"Response is Stale\"" : "111 - \"Revalidation Failed\"");
+            header.accept("X-Cache", "STALE");
+            header.accept("Warning", refreshing ? "110 - \"Response is Stale\"" : "111 - \"Revalidation Failed\"");
         } else {
             // a block from a fleet peer is a miss here: this node's layers did not have it
-            resp.setHeader(
-                    "X-Cache", LayerProxy.ORIGIN.equals(layer) || LayerProxy.PEER.equals(layer) ? "MISS" : "HIT");
+            header.accept("X-Cache", LayerProxy.ORIGIN.equals(layer) || LayerProxy.PEER.equals(layer) ? "MISS" : "HIT");
         }
-        resp.setHeader("X-Cache-Layer", layer);
-        RequestLog.noteLayer(req, layer);
+        header.accept("X-Cache-Layer", layer);
     }
 
     /** RFC 9110 §15.4.5: a 304 carries the validators and caching headers a 200 would have. */
