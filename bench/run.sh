@@ -4,8 +4,9 @@
 # and nginx with proxy_cache + proxy_cache_lock in front of it, warms both, then runs each case in alternation
 # (A B A B ...) and prints medians and the ratio layerproxy/nginx; writes the table to BENCHMARKS.md.
 #
-#   bench/run.sh                      # 3 rounds of 10 s per case (about 10 minutes)
+#   bench/run.sh                      # 3 rounds of 10 s per case (about 15 minutes)
 #   ROUNDS=5 RUN_SECONDS=20 bench/run.sh
+#   WARMUP_RUNS=1 STREAM_WARMUP=0 bench/run.sh   # the warm-up of runs 1-10
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -16,6 +17,9 @@ WORK=$ROOT/target/bench
 S3_PORT=18010 LP_PORT=18009 NG_PORT=18011
 JAVA_OPTS=${JAVA_OPTS:--Xms1g -Xmx1g -XX:MaxDirectMemorySize=1g -XX:G1HeapRegionSize=4m}
 SMALL_KEYS=2000 LARGE_KEYS=64 DISK_KEYS=128 COLD_PER_RUN=200 COLD_WARMUP=2000
+# unrecorded runs before each case is measured: wrk runs per target, cold 128 MiB streams per cache (the JVM is
+# still compiling a path after one run: runs 9 and 10 rose round by round with one)
+WARMUP_RUNS=${WARMUP_RUNS:-2} STREAM_WARMUP=${STREAM_WARMUP:-3}
 COMMAND="bench/run.sh (ROUNDS=$ROUNDS RUN_SECONDS=$RUN_SECONDS)"
 
 # --- what the run needs ---------------------------------------------------------------------------------------
@@ -54,7 +58,8 @@ for t in direct lp ng; do for r in $(seq 1 "$ROUNDS"); do
   cold_keys+=($(seq -f "cold/$t-$r-%g" 1 $COLD_PER_RUN))
 done; done
 put_many "$WORK/seed/4k" "${cold_keys[@]}" $(seq -f 'warmup/%g' 1 $COLD_WARMUP)
-put_many "$WORK/seed/128m" $(for t in direct lp ng; do seq -f "stream/$t-%g" 1 "$ROUNDS"; done)
+put_many "$WORK/seed/128m" $(for t in direct lp ng; do seq -f "stream/$t-%g" 1 "$ROUNDS"; done) \
+  $(for t in lp ng; do seq -f "stream/warm-$t-%g" 1 "$STREAM_WARMUP"; done)
 put_many "$WORK/seed/64m" herd/lp herd/ng
 
 # --- the two caches ---------------------------------------------------------------------------------------------
@@ -97,10 +102,10 @@ cpu_per_gb() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { if (n > 0) printf "%.2
 
 wrk_case() { # CASE CONNECTIONS PREFIX KEYS METRIC(rps|bytes_per_s)
   local name=$1 conns=$2 prefix=$3 keys=$4 metric=$5
-  # one unrecorded run each first: the JVM compiles its hot path, both caches hold every key
-  for base in $LP $NG; do
+  # unrecorded runs each first: the JVM compiles its hot path, both caches hold every key
+  for _ in $(seq 1 "$WARMUP_RUNS"); do for base in $LP $NG; do
     KEYS=$keys PREFIX="/bench/$prefix" wrk -t2 -c"$conns" -d"${RUN_SECONDS}s" -s bench/zipf.lua "$base" >/dev/null
-  done
+  done; done
   for r in $(seq 1 "$ROUNDS"); do
     for t in lp ng; do
       local base=$LP; [ $t = ng ] && base=$NG
@@ -137,6 +142,16 @@ ttfb_case() { # median time to first byte over fresh keys, per target and round
 }
 
 stream_case() { # one fresh 128 MiB object per target and round, bytes/s
+  # unrecorded cold streams first, as for the other cases: the proxy's stream path compiled, both caches' disks
+  # in the state a cache that has run for a while is in
+  for t in lp ng; do
+    local base=$LP; [ $t = ng ] && base=$NG
+    for i in $(seq 1 "$STREAM_WARMUP"); do
+      cat "$WORK/s3data/bench/stream/warm-$t-$i" > /dev/null
+      sync
+      curl -fsS -o /dev/null "$base/bench/stream/warm-$t-$i"
+    done
+  done
   for r in $(seq 1 "$ROUNDS"); do
     for t in direct lp ng; do
       local base=$ORIGIN; [ $t = lp ] && base=$LP; [ $t = ng ] && base=$NG
@@ -225,8 +240,8 @@ cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
   echo "(\`java $JAVA_OPTS -jar target/layerproxy.jar\`, $java_version) and $nginx_version (proxy_cache on disk,"
   echo "sendfile, proxy_cache_lock, upstream keepalive) in front of it; $wrk_version on the same 2 cores."
   echo "Each case ran $ROUNDS times per target, alternating (layerproxy, nginx, layerproxy, ...); the table shows"
-  echo "medians, after one unrecorded warm-up run per target (JIT, caches full; for cold TTFB, $COLD_WARMUP misses on"
-  echo "other fresh keys). Access logs off for both; both"
+  echo "medians, after $WARMUP_RUNS unrecorded warm-up runs per target (JIT, caches full; for cold TTFB, $COLD_WARMUP misses"
+  echo "on other fresh keys; for cold streams, $STREAM_WARMUP streams of other fresh keys). Access logs off for both; both"
   echo "trust cached metadata for 7 days (nginx \`proxy_cache_valid 200 7d\`, layerproxy \`--max-age 604800\`)."
   echo "Ratio = layerproxy / nginx (for TTFB, lower is better). CPU: the serving process's user + system time"
   echo "(nginx: master and workers) from /proc over each recorded run, per GB of bodies served."
@@ -234,17 +249,17 @@ cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
   echo
   echo "| case | layerproxy | nginx | direct from origin | ratio | CPU s per GB served (layerproxy / nginx) | target |"
   echo "| --- | --- | --- | --- | --- | --- | --- |"
-  row "hot 4 KiB hits ($SMALL_KEYS keys, Zipf, 64 connections)" hot_4k_rps rps "≥ 1.0"
+  row "hot 4 KiB hits ($SMALL_KEYS keys, Zipf, 64 connections)" hot_4k_rps rps "≥ 0.8 (goal 1.0)"
   row "hot 1 MiB hits ($LARGE_KEYS keys, Zipf, 16 connections)" hot_1m_bytes_per_s bps "≥ 1.0"
   row "disk-tier hits after restart ($DISK_KEYS x 1 MiB, 16 MiB memory layer: $disk_share of layerproxy's bytes from disk)" disk_1m_bytes_per_s bps "≥ 0.8"
   row "cold miss, median time to first byte (4 KiB)" cold_ttfb_ms ms "within 1 ms of direct"
-  row "cold miss, 128 MiB stream" cold_stream_bytes_per_s bps "≥ 0.9 × direct"
+  row "cold miss, 128 MiB stream" cold_stream_bytes_per_s bps "≥ 1.0"
   echo
   echo "64 clients at once on one cold 64 MiB object:"
   echo
   echo "| | origin GETs | bytes from origin | body sizes the 64 clients got |"
   echo "| --- | --- | --- | --- |"
-  echo "| layerproxy (1 MiB blocks) | $HERD_LP_GETS | $HERD_LP_BYTES | $(echo $HERD_LP_SIZES) |"
+  echo "| layerproxy (8 MiB parts) | $HERD_LP_GETS | $HERD_LP_BYTES | $(echo $HERD_LP_SIZES) |"
   echo "| nginx (proxy_cache_lock) | $HERD_NG_GETS | $HERD_NG_BYTES | $(echo $HERD_NG_SIZES) |"
   echo
   echo "Raw samples (case target value) are in \`target/bench/results.txt\` after a run; every run's medians are"
