@@ -214,6 +214,11 @@ disk_share=$(awk -v d="$from_disk" -v m="$from_memory" 'BEGIN { if (d + m > 0) p
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR) print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 value() { awk -v c="$1" -v t="$2" '$1 == c && $2 == t { print $3 }' "$RESULTS" | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+# each round's layerproxy / nginx, in round order: how much the median hides
+round_ratios() { # CASE
+  awk -v c="$1" '$1 == c && $2 == "lp" { lp[++n] = $3 } $1 == c && $2 == "ng" { ng[++m] = $3 }
+    END { for (i = 1; i <= n && i <= m; i++) printf "%s%.2f", (i > 1 ? ", " : ""), (ng[i] > 0 ? lp[i] / ng[i] : 0) }' "$RESULTS"
+}
 fmt() { # VALUE UNIT
   case $2 in
     rps) awk -v v="$1" 'BEGIN { printf "%.0f req/s", v }' ;;
@@ -226,7 +231,7 @@ row() { # LABEL CASE UNIT TARGET
   lp=$(value "$2" lp); ng=$(value "$2" ng); direct=$(value "$2" direct)
   cpu=$( [ -n "$(value "$2_cpu" lp)" ] && echo "$(value "$2_cpu" lp) / $(value "$2_cpu" ng)" || echo -)
   printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$(fmt "$lp" "$3")" "$(fmt "$ng" "$3")" \
-    "$( [ -n "$direct" ] && fmt "$direct" "$3" || echo -)" "$(ratio "$lp" "$ng")" "$cpu" "$4"
+    "$( [ -n "$direct" ] && fmt "$direct" "$3" || echo -)" "$(ratio "$lp" "$ng") ($(round_ratios "$2"))" "$cpu" "$4"
 }
 java_version=$(java -version 2>&1 | head -n 1)
 nginx_version=$("$NGINX" -v 2>&1)
@@ -247,7 +252,7 @@ cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
   echo "(nginx: master and workers) from /proc over each recorded run, per GB of bodies served."
   echo "Each cold stream starts alike: the origin's file read into the page cache, then \`sync\`."
   echo
-  echo "| case | layerproxy | nginx | direct from origin | ratio | CPU s per GB served (layerproxy / nginx) | target |"
+  echo "| case | layerproxy | nginx | direct from origin | ratio (per round) | CPU s per GB served (layerproxy / nginx) | target |"
   echo "| --- | --- | --- | --- | --- | --- | --- |"
   row "hot 4 KiB hits ($SMALL_KEYS keys, Zipf, 64 connections)" hot_4k_rps rps "≥ 0.8 (goal 1.0)"
   row "hot 1 MiB hits ($LARGE_KEYS keys, Zipf, 16 connections)" hot_1m_bytes_per_s bps "≥ 1.0"
