@@ -17,6 +17,8 @@ import java.util.concurrent.ThreadFactory;
 final class BlockPipeline implements AutoCloseable {
     /** A block read from a slower layer is copied into a faster one only if that one holds this many such blocks. */
     static final int PROMOTE_MIN_FIT = 64;
+    /** A fill of an object larger than this share of a layer goes only to a slower layer that holds it. */
+    static final int SCAN_SHARE = 8;
     /**
      * Threads that read from layers below the first. Ehcache's disk tier reads each value into a heap array through a
      * temporary direct buffer of the value's size that the JDK then keeps for the reading thread: read on request
@@ -152,9 +154,11 @@ final class BlockPipeline implements AutoCloseable {
             return;
         }
         boolean queued = store.write(block, version(key, info), mark, () -> {
+            boolean promotion = belowLayer < layers.size();
             for (int i = 0; i < belowLayer; i++) {
                 GuardedLayer layer = layers.get(i);
-                if (fits(layer, info, block.length(), belowLayer < layers.size())) {
+                if (fits(layer, info, block.length(), promotion)
+                        && (promotion || !scanned(layer, info, layers.subList(i + 1, layers.size())))) {
                     layer.put(blockKey, block.bytes());
                 }
             }
@@ -175,6 +179,17 @@ final class BlockPipeline implements AutoCloseable {
     private static boolean fits(GuardedLayer layer, ObjectInfo info, int blockLength, boolean promotion) {
         long capacity = layer.capacity();
         return info.size() <= capacity && (!promotion || (long) blockLength * PROMOTE_MIN_FIT <= capacity);
+    }
+
+    /**
+     * A fill of an object larger than {@link #SCAN_SHARE} of a layer skips that layer when a slower one keeps it:
+     * the object enters the faster layer when it is read again (a promotion from the slower one), so one read of a
+     * large object neither pushes a large share of the hot blocks out nor pays the copies of the put and of each
+     * eviction it causes (a fifth of a cold stream's CPU, BENCHMARKS.md).
+     */
+    private static boolean scanned(GuardedLayer layer, ObjectInfo info, List<GuardedLayer> slower) {
+        return info.size() > layer.capacity() / SCAN_SHARE
+                && slower.stream().anyMatch(s -> info.size() <= s.capacity());
     }
 
     /**

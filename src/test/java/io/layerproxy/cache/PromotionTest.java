@@ -91,4 +91,57 @@ class PromotionTest {
             }
         }
     }
+
+    @Test
+    void aFillOfAnObjectOverAnEighthOfTheMemoryLayer_goesToDiskOnly_andEntersMemoryWhenReadAgain() throws Exception {
+        byte[] large = S3Fixture.bytes(256 << 10, 3); // a quarter of the 1 MiB memory layer
+        byte[] small = S3Fixture.bytes(128 << 10, 4); // an eighth: stored in memory by its fill
+        try (var s3 =
+                new S3Fixture(S3).bucket("scan").put("scan", "large", large).put("scan", "small", small)) {
+            var origin = S3Origin.create(S3Clients.create(
+                    "us-east-1", s3.endpoint(), true, S3Fixture.credentialsEnv(), Duration.ofSeconds(30)));
+            try (var proxy = LayerProxy.builder()
+                    .addLayer(EhcacheLayer.memory(1 << 20))
+                    .addLayer(EhcacheLayer.disk(disk, 64 << 20))
+                    .origin(origin)
+                    .blockSize(8 << 10) // 128 blocks fit in memory: disk hits are promoted
+                    .build()) {
+                var layer = new StringBuilder();
+                assertArrayEquals(large, read(proxy, new ObjectKey("scan", "large"), layer));
+                assertEquals("origin", layer.toString());
+                assertArrayEquals(small, read(proxy, new ObjectKey("scan", "small"), layer));
+                assertEquals("origin", layer.toString());
+                proxy.awaitStores();
+
+                assertArrayEquals(small, read(proxy, new ObjectKey("scan", "small"), layer));
+                assertEquals("memory", layer.toString());
+                assertArrayEquals(large, read(proxy, new ObjectKey("scan", "large"), layer));
+                assertEquals("disk", layer.toString(), "one read of a large object did not enter memory");
+                proxy.awaitStores(); // the promotions are queued like any other write
+                assertArrayEquals(large, read(proxy, new ObjectKey("scan", "large"), layer));
+                assertEquals("memory", layer.toString(), "read again, it is promoted");
+            }
+        }
+    }
+
+    @Test
+    void withoutASlowerLayer_aLargeObjectStillFillsMemory() throws Exception {
+        byte[] large = S3Fixture.bytes(256 << 10, 5);
+        try (var s3 = new S3Fixture(S3).bucket("only").put("only", "large", large)) {
+            var origin = S3Origin.create(S3Clients.create(
+                    "us-east-1", s3.endpoint(), true, S3Fixture.credentialsEnv(), Duration.ofSeconds(30)));
+            try (var proxy = LayerProxy.builder()
+                    .addLayer(EhcacheLayer.memory(1 << 20))
+                    .origin(origin)
+                    .blockSize(8 << 10)
+                    .build()) {
+                var layer = new StringBuilder();
+                assertArrayEquals(large, read(proxy, new ObjectKey("only", "large"), layer));
+                assertEquals("origin", layer.toString());
+                proxy.awaitStores();
+                assertArrayEquals(large, read(proxy, new ObjectKey("only", "large"), layer));
+                assertEquals("memory", layer.toString());
+            }
+        }
+    }
 }
