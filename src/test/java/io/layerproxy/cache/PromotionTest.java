@@ -44,20 +44,24 @@ class PromotionTest {
         return out.toByteArray();
     }
 
+    /** A proxy over {@code s3} with a 1 MiB memory layer, a 64 MiB disk layer when {@code withDisk}, and blocks of {@code blockSize}. */
+    private LayerProxy proxy(S3Fixture s3, boolean withDisk, int blockSize) {
+        var origin = S3Origin.create(
+                S3Clients.create("us-east-1", s3.endpoint(), true, S3Fixture.credentialsEnv(), Duration.ofSeconds(30)));
+        var builder = LayerProxy.builder().addLayer(EhcacheLayer.memory(1 << 20));
+        if (withDisk) {
+            builder.addLayer(EhcacheLayer.disk(disk, 64 << 20));
+        }
+        return builder.origin(origin).blockSize(blockSize).build();
+    }
+
     @Test
     void diskHits_arePromotedOnlyIntoAMemoryLayerThatHolds64SuchBlocks() throws Exception {
         byte[] small = S3Fixture.bytes(8 << 10, 1); // 1 MiB memory / 8 KiB = 128 blocks: promoted
         byte[] large = S3Fixture.bytes(64 << 10, 2); // 1 MiB / 64 KiB = 16 blocks: not promoted
         try (var s3 =
                 new S3Fixture(S3).bucket("promo").put("promo", "small", small).put("promo", "large", large)) {
-            var origin = S3Origin.create(S3Clients.create(
-                    "us-east-1", s3.endpoint(), true, S3Fixture.credentialsEnv(), Duration.ofSeconds(30)));
-            try (var proxy = LayerProxy.builder()
-                    .addLayer(EhcacheLayer.memory(1 << 20))
-                    .addLayer(EhcacheLayer.disk(disk, 64 << 20))
-                    .origin(origin)
-                    .blockSize(64 << 10)
-                    .build()) {
+            try (var proxy = proxy(s3, true, 64 << 10)) {
                 var layer = new StringBuilder();
                 for (String name : new String[] {"small", "large"}) {
                     read(proxy, new ObjectKey("promo", name), layer);
@@ -98,14 +102,7 @@ class PromotionTest {
         byte[] small = S3Fixture.bytes(128 << 10, 4); // an eighth: stored in memory by its fill
         try (var s3 =
                 new S3Fixture(S3).bucket("scan").put("scan", "large", large).put("scan", "small", small)) {
-            var origin = S3Origin.create(S3Clients.create(
-                    "us-east-1", s3.endpoint(), true, S3Fixture.credentialsEnv(), Duration.ofSeconds(30)));
-            try (var proxy = LayerProxy.builder()
-                    .addLayer(EhcacheLayer.memory(1 << 20))
-                    .addLayer(EhcacheLayer.disk(disk, 64 << 20))
-                    .origin(origin)
-                    .blockSize(8 << 10) // 128 blocks fit in memory: disk hits are promoted
-                    .build()) {
+            try (var proxy = proxy(s3, true, 8 << 10)) { // 128 blocks fit in memory: disk hits are promoted
                 var layer = new StringBuilder();
                 assertArrayEquals(large, read(proxy, new ObjectKey("scan", "large"), layer));
                 assertEquals("origin", layer.toString());
@@ -128,13 +125,7 @@ class PromotionTest {
     void withoutASlowerLayer_aLargeObjectStillFillsMemory() throws Exception {
         byte[] large = S3Fixture.bytes(256 << 10, 5);
         try (var s3 = new S3Fixture(S3).bucket("only").put("only", "large", large)) {
-            var origin = S3Origin.create(S3Clients.create(
-                    "us-east-1", s3.endpoint(), true, S3Fixture.credentialsEnv(), Duration.ofSeconds(30)));
-            try (var proxy = LayerProxy.builder()
-                    .addLayer(EhcacheLayer.memory(1 << 20))
-                    .origin(origin)
-                    .blockSize(8 << 10)
-                    .build()) {
+            try (var proxy = proxy(s3, false, 8 << 10)) {
                 var layer = new StringBuilder();
                 assertArrayEquals(large, read(proxy, new ObjectKey("only", "large"), layer));
                 assertEquals("origin", layer.toString());
