@@ -44,7 +44,10 @@ class PromotionTest {
         return out.toByteArray();
     }
 
-    /** A proxy over {@code s3} with a 1 MiB memory layer, a 64 MiB disk layer when {@code withDisk}, and blocks of {@code blockSize}. */
+    /**
+     * A proxy over {@code s3}: a 1 MiB memory layer, a 64 MiB disk layer when {@code withDisk}, blocks of
+     * {@code blockSize}.
+     */
     private LayerProxy proxy(S3Fixture s3, boolean withDisk, int blockSize) {
         var origin = S3Origin.create(
                 S3Clients.create("us-east-1", s3.endpoint(), true, S3Fixture.credentialsEnv(), Duration.ofSeconds(30)));
