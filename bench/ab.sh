@@ -39,9 +39,9 @@ start_proxy() { # JAR: a fresh proxy as bench/run.sh runs it; sets pid
   PIDS+=($pid)
   await_port $LP_PORT
 }
+head -c $SIZE /dev/urandom > "$WORK/payload"
+curl -fsS -X PUT "$ORIGIN/bench" > /dev/null
 if [ "$CASE" = stream ]; then
-  head -c $SIZE /dev/urandom > "$WORK/payload"
-  curl -fsS -X PUT "$ORIGIN/bench" > /dev/null
   keys=()
   for r in $(seq 1 "$ROUNDS"); do for j in "${!JARS[@]}"; do for i in 1 2 3 4 5 6; do keys+=("stream/$r-$j-$i"); done; done; done
   printf '%s\n' "${keys[@]}" | xargs -P 4 -I{} curl -fsS -X PUT --upload-file "$WORK/payload" "$ORIGIN/bench/{}" -o /dev/null
@@ -49,8 +49,7 @@ if [ "$CASE" = stream ]; then
     for j in "${!JARS[@]}"; do
       start_proxy "${JARS[$j]}"
       for i in 1 2 3 4 5 6; do
-        cat "$WORK/s3data/bench/stream/$r-$j-$i" > /dev/null
-        sync
+        start_alike "$WORK/s3data/bench/stream/$r-$j-$i"
         cpu0=$(cpu_seconds $pid)
         speed=$(curl -fsS -o /dev/null -w '%{speed_download}' "http://127.0.0.1:$LP_PORT/bench/stream/$r-$j-$i")
         cpu1=$(cpu_seconds $pid)
@@ -62,8 +61,6 @@ if [ "$CASE" = stream ]; then
   done
   exit 0
 fi
-head -c $SIZE /dev/urandom > "$WORK/payload"
-curl -fsS -X PUT "$ORIGIN/bench" > /dev/null
 seq -f "$PREFIX%g" 0 $((KEYS - 1)) | xargs -P 8 -I{} curl -fsS -X PUT --upload-file "$WORK/payload" "$ORIGIN/bench/{}" -o /dev/null
 for r in $(seq 1 "$ROUNDS"); do
   for jar in "${JARS[@]}"; do

@@ -47,6 +47,13 @@ CONF
   await_port "$port"
 }
 
+# Every cold stream starts alike: the origin's file in the page cache, nobody's earlier writes still being flushed
+# (a cache's disk writes of the last object otherwise slow the next read)
+start_alike() { # FILE (the origin's copy of the object about to be read)
+  cat "$1" > /dev/null
+  sync
+}
+
 # CPU seconds (user + system, all threads) a process and its children processes (nginx's workers) used so far
 cpu_seconds() { # PID
   local total=0 p

@@ -147,8 +147,7 @@ stream_case() { # one fresh 128 MiB object per target and round, bytes/s
   for t in lp ng; do
     local base=$LP; [ $t = ng ] && base=$NG
     for i in $(seq 1 "$STREAM_WARMUP"); do
-      cat "$WORK/s3data/bench/stream/warm-$t-$i" > /dev/null
-      sync
+      start_alike "$WORK/s3data/bench/stream/warm-$t-$i"
       curl -fsS -o /dev/null "$base/bench/stream/warm-$t-$i"
     done
   done
@@ -156,10 +155,7 @@ stream_case() { # one fresh 128 MiB object per target and round, bytes/s
     for t in direct lp ng; do
       local base=$ORIGIN; [ $t = lp ] && base=$LP; [ $t = ng ] && base=$NG
       local speed cpu0 cpu1
-      # the same start for each: the origin's file in the page cache, nobody's earlier writes still being flushed
-      # (a cache's disk writes of the last object otherwise slow the next target's read)
-      cat "$WORK/s3data/bench/stream/$t-$r" > /dev/null
-      sync
+      start_alike "$WORK/s3data/bench/stream/$t-$r"
       cpu0=$(cpu_seconds "$(pid_of $t)")
       speed=$(curl -fsS -o /dev/null -w '%{speed_download}' "$base/bench/stream/$t-$r")
       cpu1=$(cpu_seconds "$(pid_of $t)")

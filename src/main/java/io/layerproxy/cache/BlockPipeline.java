@@ -139,7 +139,7 @@ final class BlockPipeline implements AutoCloseable {
     }
 
     /**
-     * Queues a write of {@code block} into every layer above {@code belowLayer} that can hold the object (a fill
+     * Queues a write of {@code block} into every layer above {@code belowLayer} that {@link #admits} it (a fill
      * passes the layer count, a promotion the index of the layer the block was found in),
      * then retires {@code flight} (if any): until then readers follow the flight instead of missing. A write the
      * queue has no room for is skipped, and the flight retired at once.
@@ -156,10 +156,8 @@ final class BlockPipeline implements AutoCloseable {
         boolean queued = store.write(block, version(key, info), mark, () -> {
             boolean promotion = belowLayer < layers.size();
             for (int i = 0; i < belowLayer; i++) {
-                GuardedLayer layer = layers.get(i);
-                if (fits(layer, info, block.length(), promotion)
-                        && (promotion || !scanned(layer, info, layers.subList(i + 1, layers.size())))) {
-                    layer.put(blockKey, block.bytes());
+                if (admits(i, info, block.length(), promotion)) {
+                    layers.get(i).put(blockKey, block.bytes());
                 }
             }
         });
@@ -173,23 +171,24 @@ final class BlockPipeline implements AutoCloseable {
     }
 
     /**
-     * Objects larger than a layer are not stored in it (they would evict everything else and themselves); nor are
-     * blocks promoted into a layer that holds only a handful of them (it would evict a block per hit).
+     * Whether layer {@code i} takes a block of {@code info}. Objects larger than a layer are not stored in it (they
+     * would evict everything else and themselves). Blocks are promoted only into a layer that holds
+     * {@link #PROMOTE_MIN_FIT} of them (a smaller one would evict a block per hit). A fill of an object larger than
+     * {@link #SCAN_SHARE} of a layer skips it when a slower layer holds the object: the object enters the faster
+     * layer when read again (a promotion), so one read of a large object neither pushes a large share of the hot
+     * blocks out nor pays the copies of the put and of each eviction it causes (a fifth of a cold stream's CPU,
+     * BENCHMARKS.md).
      */
-    private static boolean fits(GuardedLayer layer, ObjectInfo info, int blockLength, boolean promotion) {
-        long capacity = layer.capacity();
-        return info.size() <= capacity && (!promotion || (long) blockLength * PROMOTE_MIN_FIT <= capacity);
-    }
-
-    /**
-     * A fill of an object larger than {@link #SCAN_SHARE} of a layer skips that layer when a slower one keeps it:
-     * the object enters the faster layer when it is read again (a promotion from the slower one), so one read of a
-     * large object neither pushes a large share of the hot blocks out nor pays the copies of the put and of each
-     * eviction it causes (a fifth of a cold stream's CPU, BENCHMARKS.md).
-     */
-    private static boolean scanned(GuardedLayer layer, ObjectInfo info, List<GuardedLayer> slower) {
-        return info.size() > layer.capacity() / SCAN_SHARE
-                && slower.stream().anyMatch(s -> info.size() <= s.capacity());
+    private boolean admits(int i, ObjectInfo info, int blockLength, boolean promotion) {
+        long capacity = layers.get(i).capacity();
+        if (info.size() > capacity) {
+            return false;
+        }
+        if (promotion) {
+            return (long) blockLength * PROMOTE_MIN_FIT <= capacity;
+        }
+        return info.size() <= capacity / SCAN_SHARE
+                || layers.subList(i + 1, layers.size()).stream().noneMatch(slower -> info.size() <= slower.capacity());
     }
 
     /**
